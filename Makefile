@@ -1,0 +1,64 @@
+# Terminassistent — every task a person or CI needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+RASA := .venv-rasa/bin/rasa
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+# Local settings (optional): copy .env.example to .env and edit.
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
+
+.PHONY: help setup services seed train run test test-unit test-integration test-rasa test-e2e eval bench lock clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
+
+setup: ## create both virtual environments and install the locked dependencies
+	@scripts/setup_venvs.sh
+
+services: ## start PostgreSQL and Redis if they are not running (tests need them)
+	@scripts/ensure_services.sh
+
+seed: setup ## create or upgrade the SQLite store and load the catalogue
+	@$(PY) -m booking_adapter seed
+
+train: setup ## train the Rasa model, only if config, domain or data changed
+	@$(PY) -m launcher.train
+
+run: seed train ## start Rasa (5005), actions (5055) and the gateway (8000); Ctrl-C stops all
+	@$(PY) -m launcher
+
+test: test-unit test-integration test-rasa test-e2e ## run every test tier
+	@echo "all test tiers passed"
+
+test-unit: setup ## unit tests (no I/O, fakes)
+	$(PY) -m pytest tests/unit -q
+
+test-integration: setup services ## integration tests (real SQLite and PostgreSQL, Flask test client)
+	$(PY) -m pytest tests/integration -q
+
+test-rasa: train ## validate the training data and run Rasa's conversation tests
+	$(RASA) data validate --domain bot/domain --data data --config config.yml --fail-on-warnings
+	$(RASA) test core --model models/terminassistent.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+test-e2e: train ## end-to-end tests against the real Rasa server, action server and SQLite
+	$(PY) -m pytest tests/e2e -q
+
+eval: train ## NLU accuracy on the held-out set and the date parser against dateparser
+	$(PY) eval/nlu/evaluate.py
+	$(PY) eval/dates/evaluate.py
+
+bench: setup services ## benchmarks (booking store)
+	$(PY) bench/booking_bench.py
+
+lock: ## re-resolve both lock files from requirements/*.in
+	.venv/bin/uv pip compile -q --python-version 3.11 --python-platform x86_64-unknown-linux-gnu requirements/app.in -o requirements/app.lock
+	.venv/bin/uv pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements/rasa.in -o requirements/rasa.lock
+
+clean: ## remove trained models and local data (keeps the virtual environments)
+	rm -rf models var results

@@ -1,0 +1,104 @@
+"""Read-back and the booking itself: nothing is booked without an explicit yes."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import wiring
+from actions.conversation import booking_channel, caller_number, chosen_offer, is_voice
+from booking_adapter.port import AppointmentLimitReached, BookingError, Contact
+from common.clock import BERLIN
+from german.formatting import day_text, spoken_code, spoken_phone, time_text
+
+FORM_SLOTS = (
+    "service", "location", "when", "chosen_slot", "person_name", "phone_number",
+    "booking_confirmed", "offered_slots",
+)
+
+
+def reset_form_slots() -> list[dict[str, Any]]:
+    return [SlotSet(name, None) for name in FORM_SLOTS]
+
+
+class ActionAskPhoneNumber(Action):
+    """On the phone, offers the caller's own number first."""
+
+    def name(self) -> str:
+        return "action_ask_phone_number"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        own = caller_number(tracker) if is_voice(tracker) else None
+        if own:
+            dispatcher.utter_message(
+                response="utter_ask_phone_number_caller_id", phone_spoken=spoken_phone(own)
+            )
+        else:
+            dispatcher.utter_message(response="utter_ask_phone_number")
+        return []
+
+
+class ActionAskBookingConfirmed(Action):
+    """Reads everything back before asking for the explicit yes."""
+
+    def name(self) -> str:
+        return "action_ask_booking_confirmed"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        offer = chosen_offer(tracker)
+        booking = wiring.current().booking
+        if offer is None:  # the hold vanished; go back to choosing
+            return [SlotSet("chosen_slot", None), SlotSet("offered_slots", None)]
+        dispatcher.utter_message(
+            response="utter_ask_booking_confirmed",
+            slot_day=offer["day"],
+            slot_time=offer["time"],
+            location_name=offer["location_name"],
+            service_name=booking.service(tracker.get_slot("service")).name,
+            person_name=tracker.get_slot("person_name"),
+        )
+        return []
+
+
+class ActionBookAppointment(Action):
+    """Turns the chosen hold into an appointment after the yes; releases holds after a no."""
+
+    def name(self) -> str:
+        return "action_book_appointment"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        booking = wiring.current().booking
+        offer = chosen_offer(tracker)
+        if tracker.get_slot("booking_confirmed") is not True or offer is None:
+            booking.release_holds(tracker.sender_id)
+            dispatcher.utter_message(response="utter_booking_declined")
+            return reset_form_slots()
+
+        contact = Contact(
+            name=tracker.get_slot("person_name"), phone=tracker.get_slot("phone_number")
+        )
+        try:
+            appointment = booking.confirm(offer["hold_id"], contact, booking_channel(tracker))
+        except AppointmentLimitReached:
+            booking.release_holds(tracker.sender_id)
+            dispatcher.utter_message(response="utter_booking_limit")
+            return reset_form_slots()
+        except BookingError:
+            dispatcher.utter_message(response="utter_booking_failed")
+            return reset_form_slots()
+
+        service = booking.service(appointment.service_keys[0])
+        start = appointment.start.astimezone(BERLIN)
+        dispatcher.utter_message(
+            response="utter_booked",
+            slot_day=day_text(start.date()),
+            slot_time=time_text(start),
+            location_name=appointment.location_name,
+            booking_code=appointment.code,
+            booking_code_spoken=spoken_code(appointment.code),
+            documents=", ".join(service.documents) or "-",
+        )
+        return [*reset_form_slots(), SlotSet("booking_code", appointment.code)]

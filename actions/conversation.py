@@ -1,0 +1,41 @@
+"""Facts about the conversation that several actions need (channel, caller, offers)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+
+VOICE = "voice"
+
+
+def is_voice(tracker: Tracker) -> bool:
+    return tracker.get_latest_input_channel() == VOICE
+
+
+def booking_channel(tracker: Tracker) -> str:
+    """The channel recorded with a booking: 'phone' for calls, 'chat' otherwise."""
+    return "phone" if is_voice(tracker) else "chat"
+
+
+def metadata(tracker: Tracker) -> dict[str, Any]:
+    value = (tracker.latest_message or {}).get("metadata") or {}
+    return value if isinstance(value, dict) else {}
+
+
+def caller_number(tracker: Tracker) -> Optional[str]:
+    """The caller's own number from caller ID, if the phone channel passed it on."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            number = (event.get("metadata") or {}).get("caller_number")
+            if number:
+                return str(number)
+    return None
+
+
+def offered(tracker: Tracker) -> list[dict[str, Any]]:
+    return list(tracker.get_slot("offered_slots") or [])
+
+
+def chosen_offer(tracker: Tracker) -> Optional[dict[str, Any]]:
+    hold_id = tracker.get_slot("chosen_slot")
+    return next((offer for offer in offered(tracker) if offer["hold_id"] == hold_id), None)

@@ -1,0 +1,144 @@
+"""Finding and offering free slots: search through the port, hold what is offered."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import wiring
+from actions.conversation import booking_channel, is_voice, offered
+from actions.validation import ANY_LOCATION
+from booking_adapter.port import HoldLimitReached, Slot, SlotQuery, SlotTaken
+from common.clock import BERLIN
+from german.dates import When, parse_when
+from german.formatting import day_text, short_slot_text, time_text
+
+
+def build_query(
+    service_key: str, location: Optional[str], when: Optional[When], limit: int, channel: str
+) -> SlotQuery:
+    locations = None if location in (None, ANY_LOCATION) else (location,)
+    if when is None or when.asap:
+        return SlotQuery(service_keys=(service_key,), location_keys=locations, limit=limit, channel=channel)
+    time_from, time_to = when.time_from, when.time_to
+    if when.exact_time is not None and time_from is None:
+        time_from = when.exact_time
+    return SlotQuery(
+        service_keys=(service_key,),
+        location_keys=locations,
+        earliest=when.first_day,
+        latest=when.last_day,
+        weekdays=when.weekdays,
+        time_from=time_from,
+        time_to=time_to,
+        limit=limit,
+        channel=channel,
+    )
+
+
+def widened(query: SlotQuery) -> list[SlotQuery]:
+    """Nearest alternatives when nothing fits: other time of day, later days, other places."""
+    steps = [replace(query, time_from=None, time_to=None, weekdays=None)]
+    if query.latest is not None:
+        steps.append(replace(steps[-1], latest=query.latest + timedelta(days=14)))
+        steps.append(replace(steps[-1], earliest=None, latest=None))
+    if query.location_keys is not None:
+        steps.append(replace(steps[-1], location_keys=None, earliest=None, latest=None))
+    return steps
+
+
+def offer_entry(hold_id: str, slot: Slot) -> dict[str, Any]:
+    local = slot.start.astimezone(BERLIN)
+    return {
+        "hold_id": hold_id,
+        "start": local.isoformat(),
+        "day": day_text(local.date()),
+        "time": time_text(local),
+        "location_key": slot.location_key,
+        "location_name": slot.location_name,
+    }
+
+
+class ActionAskChosenSlot(Action):
+    """Asks for the slot: searches, holds what it offers, and presents the offers."""
+
+    def name(self) -> str:
+        return "action_ask_chosen_slot"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        offers = offered(tracker)
+        if offers:
+            self._present(dispatcher, tracker, offers, alternative=False)
+            return []
+
+        services = wiring.current()
+        voice = is_voice(tracker)
+        channel = booking_channel(tracker)
+        query = build_query(
+            tracker.get_slot("service"),
+            tracker.get_slot("location"),
+            parse_when(tracker.get_slot("when") or "", services.clock()),
+            services.offers_voice if voice else services.offers_chat,
+            channel,
+        )
+        slots = services.booking.find_slots(query)
+        alternative = False
+        for broader in widened(query):
+            if slots:
+                break
+            slots, alternative = services.booking.find_slots(broader), True
+
+        services.booking.release_holds(tracker.sender_id)
+        offers = []
+        for slot in slots:
+            try:
+                hold = services.booking.hold(slot, tracker.sender_id, channel)
+            except SlotTaken:
+                continue
+            except HoldLimitReached:
+                break
+            offers.append(offer_entry(hold.hold_id, slot))
+
+        if not offers:
+            service_name = services.booking.service(tracker.get_slot("service")).name
+            dispatcher.utter_message(response="utter_no_slots", service_name=service_name)
+            return [SlotSet("offered_slots", None)]
+        self._present(dispatcher, tracker, offers, alternative)
+        return [SlotSet("offered_slots", offers)]
+
+    @staticmethod
+    def _present(
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        offers: list[dict[str, Any]],
+        alternative: bool,
+    ) -> None:
+        response = "utter_offer_slots_alternative" if alternative else "utter_offer_slots"
+        if is_voice(tracker):
+            dispatcher.utter_message(response=response, count=len(offers))
+            for number, offer in enumerate(offers, start=1):
+                dispatcher.utter_message(
+                    response="utter_slot_option",
+                    number=number,
+                    slot_day=offer["day"],
+                    slot_time=offer["time"],
+                    location_name=offer["location_name"],
+                )
+            dispatcher.utter_message(response="utter_ask_choice_voice")
+            return
+        buttons = [
+            {
+                "title": short_slot_text(datetime.fromisoformat(offer["start"]), offer["location_name"]),
+                "payload": f'/choose_option{{"ordinal":"{number}"}}',
+            }
+            for number, offer in enumerate(offers, start=1)
+        ]
+        dispatcher.utter_message(response=response, buttons=buttons)
+

@@ -1,0 +1,25 @@
+"""Start the action server with its collaborators wired: `python -m actions.server`."""
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import endpoint
+
+from actions import wiring
+from booking_adapter.bootstrap import build_booking_port
+from common.settings import Settings
+
+
+def bootstrap(settings: Settings) -> wiring.ActionServices:
+    return wiring.ActionServices(booking=build_booking_port(settings), clock=settings.clock())
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level)
+    wiring.install(bootstrap(settings))
+    endpoint.run("actions", port=settings.action_port)
+
+
+if __name__ == "__main__":
+    main()

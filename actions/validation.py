@@ -1,0 +1,154 @@
+"""Slot validation for the booking form: each answer is checked against the booking port."""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import wiring
+from actions.conversation import caller_number, offered
+from booking_adapter.port import UnknownLocation, UnknownService
+from german.dates import parse_when
+from german.phone import normalise_phone
+
+ANY_LOCATION = "egal"
+_NAME_PREFIX = re.compile(
+    r"^\s*(?:(?:also|äh|ähm|ja)[\s,]+)*(?:mein name ist|ich heiße|ich heisse|ich bin|name:?)\s+",
+    re.IGNORECASE,
+)
+_ORDINAL_WORDS = {
+    "erst": 1, "eins": 1, "zweit": 2, "zwei": 2, "dritt": 3, "drei": 3,
+    "viert": 4, "vier": 4, "fünft": 5, "fuenft": 5, "fünf": 5,
+}
+_AFFIRMATIONS = {"ja", "ja bitte", "genau", "gerne", "gern", "richtig", "ja gerne", "ok", "okay"}
+
+
+def _entity_values(tracker: Tracker, entity: str) -> list[str]:
+    return list(tracker.get_latest_entity_values(entity))
+
+
+def _latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def _criteria_changed(tracker: Tracker, slot: str, value: Any) -> dict[str, Any]:
+    """A changed service, place or time invalidates the slots offered so far."""
+    if tracker.get_slot(slot) is not None and tracker.get_slot(slot) != value:
+        return {"offered_slots": None, "chosen_slot": None}
+    return {}
+
+
+class ValidateBookingForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_booking_form"
+
+    def validate_service(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            service = wiring.current().booking.service(str(value))
+        except UnknownService:
+            dispatcher.utter_message(response="utter_service_unknown")
+            return {"service": None}
+        return {"service": service.key, **_criteria_changed(tracker, "service", service.key)}
+
+    def validate_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        key = str(value)
+        if key == ANY_LOCATION:
+            return {"location": ANY_LOCATION, **_criteria_changed(tracker, "location", key)}
+        booking = wiring.current().booking
+        try:
+            location = booking.location(key)
+        except UnknownLocation:
+            dispatcher.utter_message(response="utter_location_unknown")
+            return {"location": None}
+        service_key = tracker.get_slot("service")
+        if service_key and service_key not in location.service_keys:
+            dispatcher.utter_message(
+                response="utter_location_lacks_service",
+                location_name=location.name,
+                service_name=booking.service(service_key).name,
+            )
+            return {"location": None}
+        return {"location": location.key, **_criteria_changed(tracker, "location", location.key)}
+
+    def validate_when(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        now = wiring.current().clock()
+        candidates = [str(value), _latest_text(tracker)] if value else [_latest_text(tracker)]
+        for text in candidates:
+            when = parse_when(text, now)
+            if when is None:
+                continue
+            if when.in_past:
+                dispatcher.utter_message(response="utter_when_in_past")
+                return {"when": None}
+            return {"when": text, **_criteria_changed(tracker, "when", text)}
+        dispatcher.utter_message(response="utter_when_not_understood")
+        return {"when": None}
+
+    def validate_chosen_slot(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        offers = offered(tracker)
+        if not offers:
+            return {"chosen_slot": None}
+        if tracker.get_slot("chosen_slot") in {offer["hold_id"] for offer in offers}:
+            return {"chosen_slot": tracker.get_slot("chosen_slot")}
+        if any(_entity_values(tracker, name) for name in ("service", "location", "time")):
+            # The person corrected a search criterion; new offers follow, no complaint.
+            return {"chosen_slot": None}
+        index = _choice_index(str(value), offers, wiring.current().clock())
+        if index is None:
+            dispatcher.utter_message(response="utter_choice_not_understood")
+            return {"chosen_slot": None}
+        hold_id = offers[index]["hold_id"]
+        wiring.current().booking.release_holds(tracker.sender_id, keep=hold_id)
+        return {"chosen_slot": hold_id}
+
+    def validate_person_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = _NAME_PREFIX.sub("", str(value)).strip(" .,!")
+        letters = sum(ch.isalpha() for ch in name)
+        if letters < 2 or len(name) > 80 or any(ch.isdigit() for ch in name):
+            dispatcher.utter_message(response="utter_name_not_understood")
+            return {"person_name": None}
+        return {"person_name": " ".join(part[:1].upper() + part[1:] for part in name.split())}
+
+    def validate_phone_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value).strip().lower().strip(".!")
+        own = caller_number(tracker)
+        if own and (text in _AFFIRMATIONS or (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"):
+            text = own
+        number = normalise_phone(text)
+        if number is None:
+            dispatcher.utter_message(response="utter_phone_not_understood")
+            return {"phone_number": None}
+        return {"phone_number": number}
+
+
+def _choice_index(text: str, offers: list[dict[str, Any]], now: Any) -> Optional[int]:
+    """Which offer the person meant: '2', 'der zweite', 'Nummer drei' or 'den um 9:30'."""
+    cleaned = text.strip().lower()
+    if cleaned.isdigit():
+        number = int(cleaned)
+        return number - 1 if 1 <= number <= len(offers) else None
+    for word, number in _ORDINAL_WORDS.items():
+        if re.search(rf"\b{word}", cleaned) and number <= len(offers):
+            return number - 1
+    when = parse_when(text, now)
+    if when is not None and when.exact_time is not None:
+        for index, offer in enumerate(offers):
+            if offer["time"] == f"{when.exact_time.hour}:{when.exact_time.minute:02d}":
+                return index
+    return None

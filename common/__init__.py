@@ -1,0 +1,1 @@
+"""Small pieces every process shares: settings from the environment and the clock."""

@@ -1,0 +1,25 @@
+"""The Flask gateway: web chat, telephony webhooks and the agent console, built by `create_app`."""
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import Flask
+
+from common.settings import Settings
+from gateway.messages import load_messages
+from gateway.rasa_client import RasaClient
+
+
+def create_app(settings: Optional[Settings] = None, rasa: Optional[RasaClient] = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=64 * 1024)
+    app.extensions["settings"] = settings
+    app.extensions["rasa"] = rasa or RasaClient(settings.rasa_url)
+    app.extensions["messages"] = load_messages()
+
+    from gateway import health, webchat
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(webchat.bp)
+    return app

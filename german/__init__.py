@@ -1,0 +1,1 @@
+"""German language helpers shared by actions and telephony: dates, spoken forms."""

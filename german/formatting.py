@@ -1,0 +1,44 @@
+"""How dates, times and codes are written and spoken in German (Europe/Berlin)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from babel.dates import format_date
+
+from common.clock import BERLIN
+
+_LETTER_NAMES = {
+    "A": "A", "C": "C", "D": "D", "E": "E", "F": "F", "G": "G", "H": "H", "J": "Jott",
+    "K": "K", "M": "M", "N": "N", "P": "P", "Q": "Q", "R": "R", "T": "T", "U": "U",
+    "V": "Vau", "W": "W", "X": "X", "Y": "Ypsilon",
+}
+
+
+def day_text(day: date) -> str:
+    """'Dienstag, 1. Dezember' — the weekday always, the year only when it is not this one."""
+    return format_date(day, "EEEE, d. MMMM", locale="de_DE")
+
+
+def time_text(moment: datetime | time) -> str:
+    """'9:30' (the caller adds 'Uhr')."""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(BERLIN).time()
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def short_slot_text(start: datetime, location_name: str) -> str:
+    """A compact label for a button: 'Di., 1. Dez., 9:30 Uhr – Kundenzentrum Altona'."""
+    local = start.astimezone(BERLIN)
+    return f"{format_date(local.date(), 'EEE, d. MMM', locale='de_DE')}, {time_text(local)} Uhr – {location_name}"
+
+
+def spoken_code(code: str) -> str:
+    """A booking code letter by letter with pauses: 'K, 7, M ... 4, T, X'."""
+    groups = [group for group in code.upper().split("-") if group]
+    return " ... ".join(", ".join(_LETTER_NAMES.get(ch, ch) for ch in group) for group in groups)
+
+
+def spoken_phone(number: str) -> str:
+    """Digits in pairs so a listener can follow: '0 4 0, 1 2 3 4'."""
+    digits = [ch for ch in number if ch.isdigit() or ch == "+"]
+    return " ".join(digits)

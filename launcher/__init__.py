@@ -1,0 +1,1 @@
+"""Developer tooling: start the local stack (`make run`) and train the model when needed."""

@@ -1,0 +1,54 @@
+"""The walking skeleton's conversation, through every real layer into SQLite."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from tests.e2e.conftest import Conversation, store_cli
+
+CODE = re.compile(r"\b[ACDEFGHJKMNPQRTUVWXY34679]{3}-[ACDEFGHJKMNPQRTUVWXY34679]{3}\b")
+
+
+def test_chat_booking_of_an_identity_card_is_stored_with_the_chosen_slot(stack):
+    chat = Conversation(stack)
+
+    chat.say("Ich brauche einen Termin für einen Personalausweis")
+    assert chat.last_utterances() == ["utter_ask_location"]
+
+    chat.say("in Altona")
+    assert chat.last_utterances() == ["utter_ask_when"]
+
+    offers = chat.say("nächste Woche Dienstag vormittags")
+    assert chat.last_utterances() == ["utter_offer_slots"]
+    buttons = offers[-1]["buttons"]
+    assert 1 <= len(buttons) <= 5
+    assert all("Altona" in b["title"] and b["title"].startswith("Di.") for b in buttons)
+
+    chat.say(buttons[1]["payload"] if len(buttons) > 1 else buttons[0]["payload"])
+    assert chat.last_utterances() == ["utter_ask_person_name"]
+    chosen_title = buttons[1]["title"] if len(buttons) > 1 else buttons[0]["title"]
+
+    chat.say("Anna Schulz")
+    assert chat.last_utterances() == ["utter_ask_phone_number"]
+
+    readback = chat.say("040 1234567")
+    assert chat.last_utterances() == ["utter_ask_booking_confirmed"]
+    assert "Dienstag, 1. Dezember" in readback[0]["text"]
+
+    nothing_yet = store_cli(stack, "list")
+    assert nothing_yet == [], "nothing may be booked before the explicit yes"
+
+    booked = chat.say("Ja")
+    assert chat.last_utterances() == ["utter_booked"]
+    code = CODE.search(booked[0]["text"]).group(0)
+
+    stored = store_cli(stack, "list")
+    assert len(stored) == 1
+    appointment = stored[0]
+    assert appointment["code"] == code
+    assert appointment["service_keys"] == ["personalausweis"]
+    assert appointment["location_key"] == "altona"
+    start = datetime.fromisoformat(appointment["start"])
+    assert start.date().isoformat() == "2026-12-01"
+    assert 8 <= start.hour < 12
+    assert f"{start.hour}:{start.minute:02d}" in chosen_title

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,4 +18,4 @@ class ActionHandover(Action):
         dispatcher.utter_message(
             response="utter_handover", json_message={"handover": {"reason": "requested"}}
         )
-        return []
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -42,3 +42,8 @@ def spoken_phone(number: str) -> str:
     """Digits in pairs so a listener can follow: '0 4 0, 1 2 3 4'."""
     digits = [ch for ch in number if ch.isdigit() or ch == "+"]
     return " ".join(digits)
+
+
+def hours_text(intervals) -> str:
+    """'8:00 bis 12:30 Uhr und 13:30 bis 18:00 Uhr' for a day's opening intervals."""
+    return " und ".join(f"{time_text(i.start)} bis {time_text(i.end)} Uhr" for i in intervals)

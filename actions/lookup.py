@@ -1,6 +1,7 @@
 """Questions answered from the booking port's catalogue: hours, documents, fees, online, walk-in."""
 from __future__ import annotations
 
+import abc
 from typing import Optional
 
 from rasa_sdk import Action, Tracker
@@ -23,7 +24,7 @@ def _service(tracker: Tracker) -> Optional[Service]:
         return None
 
 
-class _ServiceQuestion(Action):
+class _ServiceQuestion(Action, abc.ABC):
     """Answers a question about one service; asks which service if none was named."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
@@ -34,8 +35,8 @@ class _ServiceQuestion(Action):
         self.answer(dispatcher, service)
         return []
 
-    def answer(self, dispatcher: CollectingDispatcher, service: Service) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def answer(self, dispatcher: CollectingDispatcher, service: Service) -> None: ...
 
 
 class ActionAnswerDocuments(_ServiceQuestion):

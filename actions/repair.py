@@ -2,24 +2,25 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import Restarted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
-from actions.booking import reset_form_slots
 
 
 class ActionStartOver(Action):
-    """'von vorne': forget the booking so far, free held slots, ask again."""
+    """'von vorne' (Rasa's `restart` intent): free held slots, then forget the conversation.
+
+    Overrides Rasa's default `action_restart` so that nothing stays reserved."""
 
     def name(self) -> str:
-        return "action_start_over"
+        return "action_restart"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         wiring.current().booking.release_holds(tracker.sender_id)
         dispatcher.utter_message(response="utter_start_over")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_form_slots()]
+        return [Restarted()]
 
 
 class ActionRepeatLast(Action):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from rasa_sdk import endpoint
+from rasa_sdk.executor import ActionExecutor
 
 from actions import wiring
 from booking_adapter.bootstrap import build_booking_port
@@ -18,7 +19,9 @@ def main() -> None:
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level)
     wiring.install(bootstrap(settings))
-    endpoint.run("actions", port=settings.action_port)
+    executor = ActionExecutor()
+    executor.register_package("actions")  # registers every Action subclass in the package
+    endpoint.run(executor, port=settings.action_port)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class Service:
     walk_in: bool = False
     express: bool = False
     synonyms: tuple[str, ...] = ()
+    note: Optional[str] = None  # German remark for citizens, e.g. a discontinued document
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ class Appointment:
     channel: str
     persons: int = 1
     created_at: Optional[datetime] = None
+    contact_name: Optional[str] = None
+    phone: Optional[str] = None  # E.164, as normalised at booking
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,12 @@ class UnknownService(BookingError):
 
 class UnknownLocation(BookingError):
     kind = "unknown_location"
+
+
+class ServiceNotOffered(UnknownService):
+    """The location exists but does not offer the service (e.g. residence permits)."""
+
+    kind = "service_not_offered"
 
 
 class SlotTaken(BookingError):
@@ -178,6 +187,12 @@ class LocationClosed(BookingError):
     kind = "location_closed"
 
 
+class AppointmentNotActive(BookingError):
+    """The appointment was cancelled or lies in the past; it cannot be moved or cancelled."""
+
+    kind = "appointment_not_active"
+
+
 # --- the port ---------------------------------------------------------------------------------
 
 
@@ -209,7 +224,7 @@ class BookingPort(abc.ABC):
 
     @abc.abstractmethod
     def move_deadline(
-        self, move_in: date, location_keys: Optional[Sequence[str]] = None
+        self, move_in: date, location_keys: Optional[Sequence[str]] = None, channel: str = "chat"
     ) -> MoveDeadline:
         """The 14-day registration deadline after a move and whether a slot exists before it."""
 
@@ -243,4 +258,10 @@ class BookingPort(abc.ABC):
     @abc.abstractmethod
     def list_appointments(
         self, start: Optional[date] = None, end: Optional[date] = None
-    ) -> list[Appointment]: ...
+    ) -> list[Appointment]:
+        """Every appointment (confirmed and cancelled) starting on a day in [start, end],
+        sorted by start."""
+
+    def appointment(self, code: str) -> Appointment:
+        """Staff lookup by code without verification (CLI, agents). Raises CodeUnknown."""
+        raise NotImplementedError

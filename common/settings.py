@@ -21,6 +21,11 @@ def _str(env: Mapping[str, str], name: str, default: str) -> str:
     return raw or default
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    return float(raw) if raw else default
+
+
 @dataclass(frozen=True)
 class Settings:
     booking_database_url: str
@@ -37,6 +42,24 @@ class Settings:
     secret_key: str
     log_level: str
     extra: dict = field(default_factory=dict)
+    # --- telephony (Twilio voice channel, see docs/telephony.md)
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_public_base_url: str = ""
+    twilio_hotline_number: str = ""
+    twilio_dial_caller_id: str = ""
+    twilio_dial_timeout: int = 25
+    twilio_sms_from: str = ""
+    twilio_voice: str = "Polly.Vicki-Neural"
+    twilio_speech_rate: str = "90%"
+    twilio_speech_timeout: str = "3"
+    twilio_gather_timeout: int = 6
+    twilio_speech_model: str = ""
+    twilio_min_confidence: float = 0.5
+    twilio_rasa_timeout: float = 8.0
+    twilio_start_message: str = "/greet"
+    telephony_database_url: str = ""
+    telephony_sms_outbox: str = ""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -56,6 +79,23 @@ class Settings:
             walk_in_reserve_percent=_int(env, "WALK_IN_RESERVE_PERCENT", 10),
             secret_key=_str(env, "GATEWAY_SECRET_KEY", "dev-only-change-me"),
             log_level=_str(env, "LOG_LEVEL", "INFO"),
+            twilio_account_sid=_str(env, "TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=_str(env, "TWILIO_AUTH_TOKEN", ""),
+            twilio_public_base_url=_str(env, "TWILIO_PUBLIC_BASE_URL", ""),
+            twilio_hotline_number=_str(env, "TWILIO_HOTLINE_NUMBER", ""),
+            twilio_dial_caller_id=_str(env, "TWILIO_DIAL_CALLER_ID", ""),
+            twilio_dial_timeout=_int(env, "TWILIO_DIAL_TIMEOUT", 25),
+            twilio_sms_from=_str(env, "TWILIO_SMS_FROM", ""),
+            twilio_voice=_str(env, "TWILIO_VOICE", "Polly.Vicki-Neural"),
+            twilio_speech_rate=_str(env, "TWILIO_SPEECH_RATE", "90%"),
+            twilio_speech_timeout=_str(env, "TWILIO_SPEECH_TIMEOUT", "3"),
+            twilio_gather_timeout=_int(env, "TWILIO_GATHER_TIMEOUT", 6),
+            twilio_speech_model=_str(env, "TWILIO_SPEECH_MODEL", ""),
+            twilio_min_confidence=_float(env, "TWILIO_MIN_CONFIDENCE", 0.5),
+            twilio_rasa_timeout=_float(env, "TWILIO_RASA_TIMEOUT", 8.0),
+            twilio_start_message=_str(env, "TWILIO_START_MESSAGE", "/greet"),
+            telephony_database_url=_str(env, "TELEPHONY_DATABASE_URL", ""),
+            telephony_sms_outbox=_str(env, "TELEPHONY_SMS_OUTBOX", ""),
         )
 
     def clock(self) -> Clock:

@@ -5,21 +5,37 @@ from typing import Optional
 
 from flask import Flask
 
+from booking_adapter.port import BookingPort
 from common.settings import Settings
 from gateway.messages import load_messages
 from gateway.rasa_client import RasaClient
 
 
-def create_app(settings: Optional[Settings] = None, rasa: Optional[RasaClient] = None) -> Flask:
+def create_app(
+    settings: Optional[Settings] = None,
+    rasa: Optional[RasaClient] = None,
+    booking: Optional[BookingPort] = None,
+) -> Flask:
     settings = settings or Settings.from_env()
+    if booking is None:
+        from booking_adapter.bootstrap import build_booking_port
+
+        booking = build_booking_port(settings)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=64 * 1024)
     app.extensions["settings"] = settings
     app.extensions["rasa"] = rasa or RasaClient(settings.rasa_url)
+    app.extensions["booking"] = booking
     app.extensions["messages"] = load_messages()
 
     from gateway import health, webchat
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webchat.bp)
+
+    from telephony import build_telephony
+    from telephony.views import bp as telephony_bp
+
+    app.extensions["telephony"] = build_telephony(settings)  # Twilio validator, call store, SMS
+    app.register_blueprint(telephony_bp)
     return app

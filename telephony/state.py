@@ -1,0 +1,270 @@
+"""Per-call state, keyed by Twilio's CallSid, shared by every gateway process.
+
+A call's webhooks may reach different gateway processes, so the state lives in SQL (own
+tables `telephony_calls` and `telephony_callbacks`, created on first use) — or, in unit
+tests, in the in-memory fake. Nothing personal is kept in a call's state; the only phone
+number stored is the one a caller asked to be called back on.
+"""
+from __future__ import annotations
+
+import abc
+import json
+import threading
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlalchemy import CheckConstraint, DateTime, Engine, Integer, String, Text, delete, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from common.clock import Clock
+
+# Phases of a call as the gateway sees it.
+TALK = "talk"                      # normal conversation with the bot
+MENU = "menu"                      # the help menu after two reprompts
+TRANSFER = "transfer"              # <Dial> to the hotline is under way
+CALLBACK_OFFER = "callback_offer"  # nobody answered; a callback is offered
+
+STATE_TTL = timedelta(hours=12)
+_SCHEMA_LOCK_KEY = 0x7E1E_0001  # advisory lock id for creating the telephony tables
+
+
+@dataclass
+class CallState:
+    call_sid: str
+    phase: str = TALK
+    trouble: int = 0                                    # silences / unusable inputs in a row
+    last_turn: list[str] = field(default_factory=list)  # what the bot said last (for "repeat")
+    question: list[str] = field(default_factory=list)   # its last question (for reprompts)
+    options: list[str] = field(default_factory=list)    # payloads for keys 1, 2, ...
+    expect: Optional[str] = None                        # keypad entry accepted: date, booking_code, ...
+    pending: Optional[dict[str, Any]] = None            # low-confidence value awaiting yes/no
+    reference: Optional[str] = None                     # hand-over reference of a transfer
+    sms_sent: list[str] = field(default_factory=list)   # "booking:K7M-4TX" already confirmed
+    turns: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> "CallState":
+        data = json.loads(raw)
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    call_sid: str
+    reference: str
+    caller_number: str
+    requested_at: datetime
+    status: str = "open"
+
+
+class CallStore(abc.ABC):
+    @abc.abstractmethod
+    def load(self, call_sid: str) -> Optional[CallState]: ...
+
+    @abc.abstractmethod
+    def save(self, state: CallState) -> None: ...
+
+    @abc.abstractmethod
+    def delete(self, call_sid: str) -> None: ...
+
+    @abc.abstractmethod
+    def purge(self, older_than: datetime) -> int:
+        """Forget call states not touched since `older_than`; returns how many."""
+
+    @abc.abstractmethod
+    def add_callback(self, request: CallbackRequest) -> None:
+        """Record a callback request (one per call; a second one for the same call is ignored)."""
+
+    @abc.abstractmethod
+    def callbacks(self, status: str = "open") -> list[CallbackRequest]: ...
+
+
+class InMemoryCallStore(CallStore):
+    """The fake for unit tests and single-process demos."""
+
+    def __init__(self, clock: Optional[Clock] = None):
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._lock = threading.Lock()
+        self._states: dict[str, tuple[str, datetime]] = {}
+        self._callbacks: dict[str, CallbackRequest] = {}
+
+    def load(self, call_sid: str) -> Optional[CallState]:
+        with self._lock:
+            entry = self._states.get(call_sid)
+        return CallState.from_json(entry[0]) if entry else None
+
+    def save(self, state: CallState) -> None:
+        with self._lock:
+            self._states[state.call_sid] = (state.to_json(), self._clock())
+
+    def delete(self, call_sid: str) -> None:
+        with self._lock:
+            self._states.pop(call_sid, None)
+
+    def purge(self, older_than: datetime) -> int:
+        with self._lock:
+            old = [sid for sid, (_, touched) in self._states.items() if touched < older_than]
+            for sid in old:
+                del self._states[sid]
+        return len(old)
+
+    def add_callback(self, request: CallbackRequest) -> None:
+        with self._lock:
+            self._callbacks.setdefault(request.call_sid, request)
+
+    def callbacks(self, status: str = "open") -> list[CallbackRequest]:
+        with self._lock:
+            return [request for request in self._callbacks.values() if request.status == status]
+
+
+# --- SQL --------------------------------------------------------------------------------------
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class CallRow(_Base):
+    __tablename__ = "telephony_calls"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CallbackRow(_Base):
+    __tablename__ = "telephony_callbacks"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done')", name="ck_telephony_callbacks_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    reference: Mapped[str] = mapped_column(String(64))
+    caller_number: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+
+TABLES = (CallRow.__table__, CallbackRow.__table__)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored here is UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+class SqlCallStore(CallStore):
+    """Call state in its own tables of the booking database (or TELEPHONY_DATABASE_URL)."""
+
+    def __init__(self, engine: Engine, clock: Optional[Clock] = None):
+        self.engine = engine
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._schema_ready = False
+        self._schema_lock = threading.Lock()
+
+    def _now(self) -> datetime:
+        return _utc(self._clock())
+
+    def ensure_schema(self) -> None:
+        """Create the tables if missing: on first use, never at import or app creation."""
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if self._schema_ready:
+                return
+            database = self.engine.url.database
+            if self.engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            for attempt in range(3):
+                try:
+                    self._create_tables()
+                    break
+                except (OperationalError, ProgrammingError, IntegrityError):
+                    # another process created them at the same moment; checking again settles it
+                    if attempt == 2:
+                        raise
+            self._schema_ready = True
+
+    def _create_tables(self) -> None:
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # serialise concurrent creators
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            _Base.metadata.create_all(connection, tables=list(TABLES), checkfirst=True)
+
+    def _session(self) -> Session:
+        self.ensure_schema()
+        return Session(self.engine, expire_on_commit=False)
+
+    def load(self, call_sid: str) -> Optional[CallState]:
+        with self._session() as session:
+            row = session.get(CallRow, call_sid)
+            return CallState.from_json(row.state) if row else None
+
+    def save(self, state: CallState) -> None:
+        now = self._now()
+        for attempt in range(2):
+            with self._session() as session:
+                row = session.get(CallRow, state.call_sid)
+                if row is None:
+                    session.add(CallRow(call_sid=state.call_sid, state=state.to_json(), created_at=now, updated_at=now))
+                else:
+                    row.state, row.updated_at = state.to_json(), now
+                try:
+                    session.commit()
+                    return
+                except IntegrityError:  # inserted concurrently by another process: update instead
+                    session.rollback()
+                    if attempt:
+                        raise
+
+    def delete(self, call_sid: str) -> None:
+        with self._session() as session:
+            session.execute(delete(CallRow).where(CallRow.call_sid == call_sid))
+            session.commit()
+
+    def purge(self, older_than: datetime) -> int:
+        with self._session() as session:
+            result = session.execute(delete(CallRow).where(CallRow.updated_at < _utc(older_than)))
+            session.commit()
+            return result.rowcount or 0
+
+    def add_callback(self, request: CallbackRequest) -> None:
+        with self._session() as session:
+            session.add(
+                CallbackRow(
+                    call_sid=request.call_sid,
+                    reference=request.reference,
+                    caller_number=request.caller_number,
+                    requested_at=_utc(request.requested_at),
+                    status=request.status,
+                )
+            )
+            try:
+                session.commit()
+            except IntegrityError:  # the same call asked twice: one request is enough
+                session.rollback()
+
+    def callbacks(self, status: str = "open") -> list[CallbackRequest]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(CallbackRow).where(CallbackRow.status == status).order_by(CallbackRow.requested_at)
+            ).all()
+            return [
+                CallbackRequest(
+                    call_sid=row.call_sid,
+                    reference=row.reference,
+                    caller_number=row.caller_number,
+                    requested_at=_utc(row.requested_at),
+                    status=row.status,
+                )
+                for row in rows
+            ]

@@ -1,0 +1,120 @@
+"""The TwiML a caller gets: German everywhere, speech and keys, hints, the configured voice."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from telephony.twiml import TwimlBuilder, VoiceConfig
+from tests.unit.telephony.conftest import (
+    ASK_WHEN, GREETING, OFFERS, PUBLIC_BASE, ScriptedRasa, gather_of, spoken,
+)
+
+
+def test_the_first_turn_gathers_german_speech_and_keys_with_the_bot_speaking_first(make_world):
+    world = make_world(ScriptedRasa(GREETING))
+    root = world.phone().call()
+
+    gather = gather_of(root)
+    assert gather.get("input") == "speech dtmf"
+    assert gather.get("language") == "de-DE"
+    assert gather.get("actionOnEmptyResult") == "true"
+    assert gather.get("action") == f"{PUBLIC_BASE}/voice/gather"
+    assert gather.get("method") == "POST"
+    assert gather.get("speechTimeout") == "3"
+    assert gather.get("timeout") == "6"
+    assert gather.get("numDigits") == "1"
+    assert "Terminassistent von Hamburg Service" in spoken(root)
+    assert world.rasa.messages == ["/greet"]
+
+
+def test_every_say_is_german_in_the_configured_voice_with_a_slower_rate(make_world):
+    world = make_world(ScriptedRasa(GREETING, OFFERS), TWILIO_VOICE="Polly.Vicki-Neural", TWILIO_SPEECH_RATE="85%")
+    phone = world.phone()
+    phone.call()
+    root = phone.say("Personalausweis in Altona")
+
+    says = list(root.iter("Say"))
+    assert len(says) == len(OFFERS)
+    for say in says:
+        assert say.get("language") == "de-DE"
+        assert say.get("voice") == "Polly.Vicki-Neural"
+        prosody = say.find("prosody")
+        assert prosody is not None and prosody.get("rate") == "85%"
+
+
+def test_speech_hints_carry_service_and_location_words_from_the_fallback_list(make_world):
+    world = make_world(ScriptedRasa(GREETING))
+    hints = gather_of(world.phone().call()).get("hints")
+    words = [hint.strip() for hint in hints.split(",")]
+    for expected in ("Personalausweis", "Reisepass", "Anmeldung", "Altona", "Bergedorf", "Volksdorf", "egal"):
+        assert expected in words
+
+
+def test_a_redirect_after_the_gather_means_silence_can_never_end_the_call(make_world):
+    world = make_world(ScriptedRasa(GREETING))
+    root = world.phone().call()
+    children = [child.tag for child in root]
+    assert children == ["Gather", "Redirect"]
+    assert root.find("Redirect").text == f"{PUBLIC_BASE}/voice/gather"
+    assert root.find("Hangup") is None
+
+
+def test_pauses_in_a_spelled_booking_code_become_ssml_breaks():
+    builder = TwimlBuilder(VoiceConfig(voice="Polly.Vicki-Neural", speech_rate="90%"))
+    root = ET.fromstring(builder.gather(["Ihr Buchungscode lautet: K, 7, M ... 4, T, X."]))
+    prosody = root.find("Gather/Say/prosody")
+    assert [child.tag for child in prosody] == ["break"]
+    assert prosody.find("break").get("time") == "600ms"
+    assert "".join(prosody.itertext()) == "Ihr Buchungscode lautet: K, 7, M4, T, X."
+
+
+def test_a_voice_without_ssml_support_gets_plain_text_and_no_prosody():
+    builder = TwimlBuilder(VoiceConfig(voice="alice"))
+    root = ET.fromstring(builder.gather(["Code: K, 7, M ... 4, T, X."]))
+    say = root.find("Gather/Say")
+    assert say.find("prosody") is None
+    assert say.text == "Code: K, 7, M, 4, T, X."
+    assert say.get("language") == "de-DE"
+
+
+def test_a_long_message_is_split_at_sentence_ends_but_not_inside_a_date():
+    builder = TwimlBuilder(VoiceConfig(voice="alice", max_say_chars=80))
+    text = (
+        "Ihr Termin ist gebucht. Dienstag, 1. Dezember, um 9:30 Uhr, Kundenzentrum Altona. "
+        "Bitte bringen Sie mit: Ihren alten Ausweis, ein biometrisches Passfoto und die Gebühr."
+    )
+    root = ET.fromstring(builder.gather([text]))
+    pieces = [say.text for say in root.iter("Say")]
+    assert len(pieces) >= 2
+    assert all(len(piece) <= 100 for piece in pieces)
+    assert any("Dienstag, 1. Dezember, um 9:30 Uhr" in piece for piece in pieces)
+    assert " ".join(pieces) == text
+
+
+def test_without_a_public_base_url_the_twiml_uses_relative_urls():
+    builder = TwimlBuilder(VoiceConfig(public_base_url=""))
+    root = ET.fromstring(builder.gather(["Hallo."]))
+    assert root.find("Gather").get("action") == "/voice/gather"
+
+
+def test_an_entry_gather_accepts_several_keys_ended_by_the_hash_key():
+    builder = TwimlBuilder(VoiceConfig(gather_timeout=6))
+    gather = ET.fromstring(builder.gather(["Bitte tippen Sie das Datum."], entry=True)).find("Gather")
+    assert gather.get("finishOnKey") == "#"
+    assert gather.get("numDigits") is None
+    assert int(gather.get("timeout")) > 6
+
+
+def test_the_answer_after_the_when_question_is_gathered_again_in_german(make_world):
+    world = make_world(ScriptedRasa(GREETING, ASK_WHEN))
+    phone = world.phone()
+    phone.call()
+    root = phone.say("Ich brauche einen Personalausweis")
+    assert gather_of(root).get("language") == "de-DE"
+    assert "Wann passt es Ihnen?" in spoken(root)
+
+
+def test_auto_speech_timeout_is_replaced_when_a_speech_model_is_set(make_world):
+    world = make_world(ScriptedRasa(GREETING), TWILIO_SPEECH_MODEL="phone_call", TWILIO_SPEECH_TIMEOUT="auto")
+    gather = gather_of(world.phone().call())
+    assert gather.get("speechModel") == "phone_call"
+    assert gather.get("speechTimeout") == "3"

@@ -16,7 +16,7 @@ from german.formatting import day_text, spoken_code, spoken_phone, time_text
 
 FORM_SLOTS = (
     "service", "location", "when", "chosen_slot", "person_name", "phone_number",
-    "booking_confirmed", "offered_slots",
+    "booking_confirmed", "offered_slots", "reschedule_code", "move_in_date",
 )
 
 
@@ -52,8 +52,9 @@ class ActionAskBookingConfirmed(Action):
         booking = wiring.current().booking
         if offer is None:  # the hold vanished; go back to choosing
             return [SlotSet("chosen_slot", None), SlotSet("offered_slots", None)]
+        rescheduling = bool(tracker.get_slot("reschedule_code"))
         dispatcher.utter_message(
-            response="utter_ask_booking_confirmed",
+            response="utter_ask_reschedule_confirmed" if rescheduling else "utter_ask_booking_confirmed",
             slot_day=offer["day"],
             slot_time=offer["time"],
             location_name=offer["location_name"],
@@ -72,10 +73,15 @@ class ActionBookAppointment(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         booking = wiring.current().booking
         offer = chosen_offer(tracker)
+        rescheduling = tracker.get_slot("reschedule_code")
         if tracker.get_slot("booking_confirmed") is not True or offer is None:
             booking.release_holds(tracker.sender_id)
-            dispatcher.utter_message(response="utter_booking_declined")
+            dispatcher.utter_message(
+                response="utter_nothing_changed" if rescheduling else "utter_booking_declined"
+            )
             return reset_form_slots()
+        if rescheduling:
+            return self._reschedule(dispatcher, tracker, rescheduling, offer["hold_id"])
 
         contact = Contact(
             name=tracker.get_slot("person_name"), phone=tracker.get_slot("phone_number")
@@ -100,5 +106,35 @@ class ActionBookAppointment(Action):
             booking_code=appointment.code,
             booking_code_spoken=spoken_code(appointment.code),
             documents=", ".join(service.documents) or "-",
+            # the channel's marker: telephony sends an SMS, the chat offers a calendar file
+            json_message={
+                "booking": {
+                    "code": appointment.code,
+                    "day": day_text(start.date()),
+                    "time": time_text(start),
+                    "location_name": appointment.location_name,
+                    "phone": contact.phone,
+                }
+            },
+        )
+        return [*reset_form_slots(), SlotSet("booking_code", appointment.code)]
+
+    @staticmethod
+    def _reschedule(dispatcher, tracker, code: str, hold_id: str) -> list[dict[str, Any]]:
+        booking = wiring.current().booking
+        try:
+            appointment = booking.reschedule(code, tracker.get_slot("phone_number"), hold_id)
+        except BookingError:
+            booking.release_holds(tracker.sender_id)
+            dispatcher.utter_message(response="utter_booking_failed")
+            return reset_form_slots()
+        start = appointment.start.astimezone(BERLIN)
+        dispatcher.utter_message(
+            response="utter_rescheduled",
+            slot_day=day_text(start.date()),
+            slot_time=time_text(start),
+            location_name=appointment.location_name,
+            booking_code=appointment.code,
+            booking_code_spoken=spoken_code(appointment.code),
         )
         return [*reset_form_slots(), SlotSet("booking_code", appointment.code)]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -88,6 +88,11 @@ class ActionAskChosenSlot(Action):
             services.offers_voice if voice else services.offers_chat,
             channel,
         )
+        deadline = None
+        if tracker.get_slot("move_in_date"):
+            move_in = date.fromisoformat(tracker.get_slot("move_in_date"))
+            deadline = services.booking.move_deadline(move_in, query.location_keys).deadline
+            query = replace(query, earliest=None, latest=deadline)
         slots = services.booking.find_slots(query)
         alternative = False
         for broader in widened(query):
@@ -110,6 +115,9 @@ class ActionAskChosenSlot(Action):
             service_name = services.booking.service(tracker.get_slot("service")).name
             dispatcher.utter_message(response="utter_no_slots", service_name=service_name)
             return [SlotSet("offered_slots", None)]
+        if alternative and deadline is not None:
+            dispatcher.utter_message(response="utter_move_deadline_missed", deadline=day_text(deadline))
+            alternative = False
         self._present(dispatcher, tracker, offers, alternative)
         return [SlotSet("offered_slots", offers)]
 

@@ -12,10 +12,12 @@ from rasa_sdk.types import DomainDict
 from actions import wiring
 from actions.conversation import caller_number, offered
 from booking_adapter.port import UnknownLocation, UnknownService
-from german.dates import parse_when
+from german.dates import parse_date, parse_when
+from german.formatting import day_text
 from german.phone import normalise_phone
 
 ANY_LOCATION = "egal"
+MOVE_SERVICE = "wohnsitz_anmelden"
 _NAME_PREFIX = re.compile(
     r"^\s*(?:(?:also|äh|ähm|ja)[\s,]+)*(?:mein name ist|ich heiße|ich heisse|ich bin|name:?)\s+",
     re.IGNORECASE,
@@ -45,6 +47,31 @@ def _criteria_changed(tracker: Tracker, slot: str, value: Any) -> dict[str, Any]
 class ValidateBookingForm(FormValidationAction):
     def name(self) -> str:
         return "validate_booking_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        skipped = set()
+        if tracker.get_slot("reschedule_code"):
+            # Moving an appointment: name and phone are those of the existing booking.
+            skipped |= {"person_name", "phone_number"}
+        if tracker.get_slot("service") == MOVE_SERVICE:
+            skipped.add("when")  # the legal deadline decides the window
+        else:
+            skipped.add("move_in_date")
+        return [slot for slot in domain_slots if slot not in skipped]
+
+    def validate_move_in_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        services = wiring.current()
+        now = services.clock()
+        for text in (str(value), _latest_text(tracker)):
+            move_in = parse_date(text, now, prefer_past=True)
+            if move_in is not None:
+                deadline = services.booking.move_deadline(move_in).deadline
+                dispatcher.utter_message(response="utter_move_deadline", deadline=day_text(deadline))
+                return {"move_in_date": move_in.isoformat()}
+        dispatcher.utter_message(response="utter_move_in_not_understood")
+        return {"move_in_date": None}
 
     def validate_service(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -23,7 +23,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,6 +189,28 @@ def booking_worker(url: str, worker: int, seconds: float, start_at: float) -> tu
     return confirmed, taken, seconds
 
 
+def step_breakdown(url: str, bookings: int = 60) -> dict:
+    """Mean milliseconds of each step of one booking, in a single worker."""
+    port = make_port(url)
+    port.warm_up()
+    rng = random.Random(99)
+    steps = {"search": [], "hold": [], "confirm": []}
+    for n in range(bookings):
+        started = time.perf_counter()
+        offers = port.find_slots(SlotQuery((rng.choice(SERVICES),),
+                                           earliest=NOW.date() + timedelta(days=rng.randrange(21)), limit=3))
+        held = time.perf_counter()
+        hold = port.hold(offers[0], f"steps-{n}")
+        confirming = time.perf_counter()
+        port.confirm(hold.hold_id, Contact("Bench", f"+4916{n:08d}"))
+        done = time.perf_counter()
+        steps["search"].append(held - started)
+        steps["hold"].append(confirming - held)
+        steps["confirm"].append(done - confirming)
+    port.close()
+    return {name: statistics.mean(values) * 1000 for name, values in steps.items()}
+
+
 def booking_bench(url: str, workers: int, seconds: float) -> dict:
     context = multiprocessing.get_context("spawn")
     start_at = time.time() + 5.0
@@ -256,6 +278,9 @@ def run_backend(name: str, url: str, args) -> dict:
     print(f"[{name}] search from a random day:        p50 {anyday['p50']:.1f} ms, "
           f"p95 {anyday['p95']:.1f} ms, max {anyday['max']:.1f} ms, "
           f"database {anyday['db_share']:.0%} of it", flush=True)
+    steps = step_breakdown(url)
+    print(f"[{name}] one booking, single worker: search {steps['search']:.1f} ms, hold {steps['hold']:.1f} ms, "
+          f"confirm {steps['confirm']:.1f} ms", flush=True)
     booking = booking_bench(url, args.workers, args.seconds)
     print(f"[{name}] {args.workers} workers booking for {args.seconds:.0f} s: {booking['confirmed']} confirmed, "
           f"{booking['per_second']:.1f} bookings/s ({booking['slot_taken']} lost races -> SlotTaken)", flush=True)

@@ -7,8 +7,8 @@ catalogue object built here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Optional
 

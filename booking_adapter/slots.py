@@ -218,11 +218,6 @@ def run_starts(free: int, length: int) -> int:
     return result
 
 
-def start_masks(allowed: Sequence[int], occupied: Sequence[int], length: int) -> list[int]:
-    """Per counter: the bits where a run of `length` free, allowed cells starts."""
-    return [run_starts(mask & ~taken, length) for mask, taken in zip(allowed, occupied)]
-
-
 def bits(mask: int) -> Iterable[int]:
     while mask:
         low = mask & -mask

@@ -39,7 +39,8 @@ def chat():
     except RasaUnavailable as error:
         log.warning("rasa unavailable for a chat turn: %s", error)
         return jsonify(error="unavailable", messages=[{"text": messages["technical_problem"]}]), 503
-    return jsonify(messages=[_public(reply) for reply in replies])
+    public = [_public(reply) for reply in replies]
+    return jsonify(messages=[message for message in public if message])
 
 
 def _public(reply: dict) -> dict:
@@ -52,4 +53,7 @@ def _public(reply: dict) -> dict:
     custom = reply.get("custom") or {}
     if isinstance(custom, dict) and "handover" in custom:
         out["handover"] = True
+    if isinstance(custom, dict) and isinstance(custom.get("booking"), dict):
+        booking = custom["booking"]
+        out["booking"] = {k: booking.get(k) for k in ("code", "day", "time", "location_name")}
     return out

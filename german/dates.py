@@ -57,3 +57,23 @@ def parse_when(text: str, now: datetime) -> Optional[When]:
             return None
         first, last = today, today + timedelta(days=13)
     return When(first, last, time_from=window[0], time_to=window[1], text=text)
+
+
+def parse_date(text: str, now: datetime, prefer_past: bool = False) -> Optional[date]:
+    """A single calendar day; with prefer_past a day-month without year stays in the past."""
+    lowered = text.lower()
+    today = now.date()
+    match = re.search(r"(\d{1,2})\.(\d{1,2})\.?", lowered)
+    if match:
+        day = date(today.year, int(match.group(2)), int(match.group(1)))
+        if prefer_past and day > today + timedelta(days=60):
+            day = day.replace(year=today.year - 1)
+        return day
+    if "gestern" in lowered:
+        return today - timedelta(days=1)
+    for index, name in enumerate(WEEKDAYS):
+        if name in lowered and prefer_past:
+            back = (today.weekday() - index) % 7 or 7
+            return today - timedelta(days=back)
+    when = parse_when(text, now)
+    return when.first_day if when else None

@@ -23,7 +23,13 @@ def stack(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("var")
     ports = Ports(rasa=15005, actions=15055, gateway=18000)
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKING_", "TRACKER_"))}
-    env = stack_environment({**base, "ASSISTANT_NOW": NOW}, ports, var_dir)
+    telephony = {
+        "TWILIO_AUTH_TOKEN": "e2e-twilio-token",
+        "TWILIO_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.gateway}",
+        "TELEPHONY_SMS_OUTBOX": str(var_dir / "sms.jsonl"),
+        "TWILIO_HOTLINE_NUMBER": "+4940115",
+    }
+    env = stack_environment({**base, **telephony, "ASSISTANT_NOW": NOW}, ports, var_dir)
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "booking_adapter", "seed"],
                    cwd=ROOT, env=env, check=True)
     running = Stack(env=env, ports=ports, log_dir=var_dir / "log")

@@ -35,17 +35,16 @@ def test_chat_booking_of_an_identity_card_is_stored_with_the_chosen_slot(stack):
     assert chat.last_utterances() == ["utter_ask_booking_confirmed"]
     assert "Dienstag, 1. Dezember" in readback[0]["text"]
 
-    nothing_yet = store_cli(stack, "list")
-    assert nothing_yet == [], "nothing may be booked before the explicit yes"
+    before = store_cli(stack, "list")
 
     booked = chat.say("Ja")
     assert chat.last_utterances() == ["utter_booked"]
     code = CODE.search(booked[0]["text"]).group(0)
 
-    stored = store_cli(stack, "list")
-    assert len(stored) == 1
-    appointment = stored[0]
-    assert appointment["code"] == code
+    after = store_cli(stack, "list")
+    assert len(after) == len(before) + 1, "exactly one booking, made only after the explicit yes"
+    [appointment] = [a for a in after if a["code"] == code]
+    assert appointment["channel"] == "chat"
     assert appointment["service_keys"] == ["personalausweis"]
     assert appointment["location_key"] == "altona"
     start = datetime.fromisoformat(appointment["start"])

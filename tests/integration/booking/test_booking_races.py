@@ -7,7 +7,6 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import text
 
 from booking_adapter.db import create_engines

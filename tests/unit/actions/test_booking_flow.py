@@ -88,3 +88,26 @@ def test_on_the_phone_yes_takes_the_callers_own_number(booking):
                            requested_slot="phone_number")
     result = ValidateBookingForm().validate_phone_number("ja", CollectingDispatcher(), tracker, {})
     assert result == {"phone_number": "+4917012345678"}
+
+
+def test_a_move_asks_for_the_move_in_date_instead_of_a_wish_and_offers_slots_before_the_deadline(booking):
+    import asyncio
+
+    form = ValidateBookingForm()
+    tracker = make_tracker({"service": "wohnsitz_anmelden"})
+    required = asyncio.run(form.required_slots(
+        ["service", "move_in_date", "location", "when", "chosen_slot", "person_name", "phone_number",
+         "booking_confirmed"], CollectingDispatcher(), tracker, {}))
+    assert "move_in_date" in required and "when" not in required
+
+    dispatcher = CollectingDispatcher()
+    result = form.validate_move_in_date("am 20.11.", dispatcher, make_tracker({"service": "wohnsitz_anmelden"},
+                                        text="am 20.11."), {})
+    assert result == {"move_in_date": "2026-11-20"}
+    assert dispatcher.messages[0]["deadline"] == "Freitag, 4. Dezember"
+
+    offers_dispatcher = CollectingDispatcher()
+    events = ActionAskChosenSlot().run(offers_dispatcher, make_tracker(
+        {"service": "wohnsitz_anmelden", "location": "egal", "move_in_date": "2026-11-20"}), {})
+    offers = next(e["value"] for e in events if e["name"] == "offered_slots")
+    assert offers and all(datetime.fromisoformat(o["start"]).date().isoformat() <= "2026-12-04" for o in offers)

@@ -7,17 +7,16 @@ from datetime import datetime
 from tests.e2e.conftest import Conversation, store_cli
 
 CODE = re.compile(r"\b[ACDEFGHJKMNPQRTUVWXY34679]{3}-[ACDEFGHJKMNPQRTUVWXY34679]{3}\b")
-PHONE = "0171 5550123"
 
 
-def _book(stack, place="in Wandsbek", when="übermorgen nachmittags") -> str:
+def _book(stack, phone, place="in Wandsbek", when="übermorgen nachmittags") -> str:
     chat = Conversation(stack)
     chat.say("Ich brauche einen Termin für einen Reisepass")
     chat.say(place)
     offers = chat.say(when)
     chat.say(offers[-1]["buttons"][0]["payload"])
     chat.say("Max Mustermann")
-    chat.say(PHONE)
+    chat.say(phone)
     booked = chat.say("Ja")
     return CODE.search(booked[0]["text"]).group(0)
 
@@ -27,13 +26,14 @@ def _by_code(stack, code):
 
 
 def test_cancelling_needs_code_phone_and_a_yes_and_frees_the_appointment(stack):
-    code = _book(stack)
+    phone = "0171 5550120"
+    code = _book(stack, phone)
     chat = Conversation(stack)
     chat.say("Ich möchte meinen Termin absagen")
     assert chat.last_utterances() == ["utter_ask_manage_code"]
     chat.say(code.lower().replace("-", ""))
     assert chat.last_utterances() == ["utter_ask_manage_phone"]
-    chat.say(PHONE)
+    chat.say(phone)
     assert chat.last_utterances() == ["utter_ask_manage_confirmed_cancel"]
     assert _by_code(stack, code)["status"] == "confirmed"
     chat.say("Ja")
@@ -42,21 +42,23 @@ def test_cancelling_needs_code_phone_and_a_yes_and_frees_the_appointment(stack):
 
 
 def test_checking_tells_the_appointment_only_to_the_right_phone(stack):
-    code = _book(stack)
+    phone = "0171 5550121"
+    code = _book(stack, phone)
     chat = Conversation(stack)
     chat.say("Wann ist mein Termin?")
     chat.say(code)
     chat.say("040 9999999")
     assert chat.last_utterances() == ["utter_verification_failed", "utter_ask_manage_code"]
     chat.say(code)
-    details = chat.say(PHONE)
+    details = chat.say(phone)
     assert chat.last_utterances() == ["utter_appointment_details"]
     stored = datetime.fromisoformat(_by_code(stack, code)["start"])
     assert f"{stored.hour}:{stored.minute:02d}" in details[0]["text"]
 
 
 def test_three_failed_verifications_end_with_a_person(stack):
-    code = _book(stack)
+    phone = "0171 5550122"
+    code = _book(stack, phone)
     chat = Conversation(stack)
     chat.say("Ich möchte meinen Termin stornieren")
     for wrong in ("040 1111111", "040 2222222"):
@@ -70,12 +72,13 @@ def test_three_failed_verifications_end_with_a_person(stack):
 
 
 def test_moving_keeps_the_old_slot_until_the_new_one_is_confirmed(stack):
-    code = _book(stack)
+    phone = "0171 5550123"
+    code = _book(stack, phone)
     old_start = _by_code(stack, code)["start"]
     chat = Conversation(stack)
     chat.say("Ich muss meinen Termin verschieben")
     chat.say(code)
-    chat.say(PHONE)
+    chat.say(phone)
     assert chat.last_utterances() == ["utter_ask_manage_confirmed_reschedule"]
     chat.say("Ja")
     assert chat.last_utterances() == ["utter_ask_when"]

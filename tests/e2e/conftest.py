@@ -70,7 +70,7 @@ class Conversation:
     def tracker(self) -> dict:
         token = self.stack.env["RASA_API_TOKEN"]
         response = requests.get(
-            f"{self.rasa}/conversations/{self.sender}/tracker", params={"token": token}, timeout=30
+            f"{self.rasa}/conversations/{self.sender}/tracker", params={"token": token, "include_events": "ALL"}, timeout=30
         )
         response.raise_for_status()
         return response.json()

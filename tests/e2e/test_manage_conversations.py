@@ -120,3 +120,12 @@ def test_a_registration_after_a_move_is_booked_before_the_legal_deadline(stack):
     stored = _by_code(stack, code)
     assert stored["service_keys"] == ["wohnsitz_anmelden"]
     assert stored["start"][:10] <= "2026-12-04"
+
+
+def test_starting_over_forgets_the_booking_so_far(stack):
+    chat = Conversation(stack)
+    chat.say("Ich brauche einen Termin für einen Personalausweis")
+    chat.say("in Altona")
+    chat.say("von vorne")
+    assert chat.last_utterances() == ["utter_start_over"]
+    assert chat.say("Ich brauche einen Termin") and chat.last_utterances() == ["utter_ask_service"]

@@ -13,10 +13,10 @@ include .env
 export
 endif
 
-.PHONY: help setup services seed train run test test-unit test-integration test-rasa test-e2e eval bench lock clean
+.PHONY: help setup services seed train run test test-unit test-integration test-rasa test-e2e eval bench call lock clean
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
 
 setup: ## create both virtual environments and install the locked dependencies
 	@scripts/setup_venvs.sh
@@ -53,8 +53,12 @@ eval: train ## NLU accuracy on the held-out set and the date parser against date
 	$(PY) eval/nlu/evaluate.py
 	$(PY) eval/dates/evaluate.py
 
-bench: setup services ## benchmarks (booking store)
+bench: train services ## benchmarks: booking store (SQLite, PostgreSQL) and phone webhook turns
 	$(PY) bench/booking_bench.py
+	$(PY) -m telephony.bench --calls 5
+
+call: ## talk to a running `make run` as a phone caller, in the terminal
+	$(PY) -m telephony.simulator
 
 lock: ## re-resolve both lock files from requirements/*.in
 	.venv/bin/uv pip compile -q --python-version 3.11 --python-platform x86_64-unknown-linux-gnu requirements/app.in -o requirements/app.lock

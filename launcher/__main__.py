@@ -9,6 +9,10 @@ import time
 from launcher.stack import ROOT, Ports, Stack, stack_environment
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     ports = Ports(
         rasa=int(os.environ.get("RASA_PORT", 5005)),
@@ -16,7 +20,10 @@ def main() -> int:
         gateway=int(os.environ.get("GATEWAY_PORT", 8000)),
     )
     stack = Stack(env=stack_environment(dict(os.environ), ports, ROOT / "var"), ports=ports)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C and a plain `kill` both stop all three children cleanly (SIGINT may arrive
+    # ignored when started from a script, so install the handler explicitly).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     print("· starting Rasa, action server and gateway (logs in var/log/) ...", flush=True)
     stack.start()
@@ -25,7 +32,7 @@ def main() -> int:
         print(f"· all three are up after {time.monotonic() - started:.0f} s\n")
         print(f"  Web chat:  http://127.0.0.1:{ports.gateway}/")
         print(f"  Terminal:  curl -s -XPOST http://127.0.0.1:{ports.gateway}/api/chat "
-              "-H 'Content-Type: application/json' -d '{\"session_id\":\"demo\",\"message\":\"Hallo\"}'")
+              "-H 'Content-Type: application/json' -d '{\"session_id\":\"demo-session\",\"message\":\"Hallo\"}'")
         print("\n  Press Ctrl-C to stop.", flush=True)
         while all(p.popen and p.popen.poll() is None for p in stack.processes):
             time.sleep(1)

@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.conversation import booking_channel, caller_number, chosen_offer, is_voice
-from booking_adapter.port import AppointmentLimitReached, BookingError, Contact
+from booking_adapter.port import Appointment, AppointmentLimitReached, BookingError, Contact
 from common.clock import BERLIN
 from german.formatting import day_text, spoken_code, spoken_phone, time_text
 
@@ -18,6 +18,18 @@ FORM_SLOTS = (
     "service", "location", "when", "chosen_slot", "person_name", "phone_number",
     "booking_confirmed", "offered_slots", "reschedule_code", "move_in_date",
 )
+
+
+def booked_values(appointment: Appointment) -> dict[str, str]:
+    """What the booked / moved confirmations say about an appointment."""
+    start = appointment.start.astimezone(BERLIN)
+    return {
+        "slot_day": day_text(start.date()),
+        "slot_time": time_text(start),
+        "location_name": appointment.location_name,
+        "booking_code": appointment.code,
+        "booking_code_spoken": spoken_code(appointment.code),
+    }
 
 
 def reset_form_slots() -> list[dict[str, Any]]:
@@ -97,25 +109,21 @@ class ActionBookAppointment(Action):
             return reset_form_slots()
 
         service = booking.service(appointment.service_keys[0])
-        start = appointment.start.astimezone(BERLIN)
+        said = booked_values(appointment)
         dispatcher.utter_message(
             response="utter_booked",
-            slot_day=day_text(start.date()),
-            slot_time=time_text(start),
-            location_name=appointment.location_name,
-            booking_code=appointment.code,
-            booking_code_spoken=spoken_code(appointment.code),
             documents=", ".join(service.documents) or "-",
             # the channel's marker: telephony sends an SMS, the chat offers a calendar file
             json_message={
                 "booking": {
                     "code": appointment.code,
-                    "day": day_text(start.date()),
-                    "time": time_text(start),
+                    "day": said["slot_day"],
+                    "time": said["slot_time"],
                     "location_name": appointment.location_name,
                     "phone": contact.phone,
                 }
             },
+            **said,
         )
         return [*reset_form_slots(), SlotSet("booking_code", appointment.code)]
 
@@ -128,13 +136,5 @@ class ActionBookAppointment(Action):
             booking.release_holds(tracker.sender_id)
             dispatcher.utter_message(response="utter_booking_failed")
             return reset_form_slots()
-        start = appointment.start.astimezone(BERLIN)
-        dispatcher.utter_message(
-            response="utter_rescheduled",
-            slot_day=day_text(start.date()),
-            slot_time=time_text(start),
-            location_name=appointment.location_name,
-            booking_code=appointment.code,
-            booking_code_spoken=spoken_code(appointment.code),
-        )
+        dispatcher.utter_message(response="utter_rescheduled", **booked_values(appointment))
         return [*reset_form_slots(), SlotSet("booking_code", appointment.code)]

@@ -49,9 +49,8 @@ test-rasa: train ## validate the training data and run Rasa's conversation tests
 test-e2e: train ## end-to-end tests against the real Rasa server, action server and SQLite
 	$(PY) -m pytest tests/e2e -q
 
-eval: train ## NLU accuracy on the held-out set and the date parser against dateparser
+eval: setup ## NLU accuracy on the held-out set (eval/nlu/heldout, never trained on)
 	$(PY) eval/nlu/evaluate.py
-	$(PY) eval/dates/evaluate.py
 
 bench: train services ## benchmarks: booking store (SQLite, PostgreSQL) and phone webhook turns
 	$(PY) bench/booking_bench.py

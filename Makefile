@@ -13,7 +13,7 @@ include .env
 export
 endif
 
-.PHONY: help setup services seed train run test test-unit test-integration test-rasa test-e2e eval bench call lock clean
+.PHONY: help setup services seed train run test test-unit test-integration test-browser test-rasa test-e2e eval bench call lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ train: setup ## train the Rasa model, only if config, domain or data changed
 run: seed train ## start Rasa (5005), actions (5055) and the gateway (8000); Ctrl-C stops all
 	@$(PY) -m launcher
 
-test: test-unit test-integration test-rasa test-e2e ## run every test tier
+test: test-unit test-integration test-browser test-rasa test-e2e ## run every test tier
 	@echo "all test tiers passed"
 
 test-unit: setup ## unit tests (no I/O, fakes)
@@ -41,6 +41,11 @@ test-unit: setup ## unit tests (no I/O, fakes)
 
 test-integration: setup services ## integration tests (real SQLite and PostgreSQL, Flask test client)
 	$(PY) -m pytest tests/integration -q
+
+test-browser: setup ## the web chat in real headless Chromium, with the axe-core accessibility check
+	@scripts/install_browser.sh
+	npm ci --no-audit --no-fund
+	$(PY) -m pytest tests/browser -q
 
 test-rasa: train ## validate the training data and run Rasa's conversation tests
 	$(RASA) data validate --domain bot/domain --data data --config config.yml

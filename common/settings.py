@@ -59,6 +59,8 @@ class Settings:
     twilio_rasa_timeout: float = 8.0
     twilio_start_message: str = "/greet"
     telephony_database_url: str = ""
+    # --- web chat: origins allowed to embed the chat widget (CSP frame-ancestors)
+    webchat_embed_origins: str = ""
     telephony_sms_outbox: str = ""
 
     @classmethod
@@ -95,6 +97,7 @@ class Settings:
             twilio_rasa_timeout=_float(env, "TWILIO_RASA_TIMEOUT", 8.0),
             twilio_start_message=_str(env, "TWILIO_START_MESSAGE", "/greet"),
             telephony_database_url=_str(env, "TELEPHONY_DATABASE_URL", ""),
+            webchat_embed_origins=_str(env, "WEBCHAT_EMBED_ORIGINS", ""),
             telephony_sms_outbox=_str(env, "TELEPHONY_SMS_OUTBOX", ""),
         )
 

@@ -5,6 +5,7 @@ It is stored next to the model; an unchanged fingerprint means the model is reus
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -38,10 +39,23 @@ def model_is_current(model: Path = MODEL) -> bool:
 
 
 def train(model: Path = MODEL, force: bool = False) -> bool:
-    """Returns True when a model was trained, False when the existing one was reused."""
+    """Returns True when a model was trained, False when the existing one was reused.
+
+    An exclusive file lock serialises concurrent `make train` runs (parallel test tiers or
+    developers): the second waits and then finds the model current instead of training twice.
+    """
+    model.parent.mkdir(parents=True, exist_ok=True)
+    with open(model.parent / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _train_locked(model, force)
+
+
+def _train_locked(model: Path, force: bool) -> bool:
     if not force and model_is_current(model):
         print(f"· model is up to date ({model.relative_to(ROOT)}), not training")
         return False
+    # taken before training: data edited during a run must make the next run train again
+    inputs = fingerprint()
     print("· training the Rasa model (config, domain or data changed) ...", flush=True)
     started = time.monotonic()
     env = dict(os.environ, SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2",
@@ -53,7 +67,7 @@ def train(model: Path = MODEL, force: bool = False) -> bool:
         "--force",
     ]
     subprocess.run(command, cwd=ROOT, env=env, check=True)
-    fingerprint_file(model).write_text(fingerprint())
+    fingerprint_file(model).write_text(inputs)
     print(f"· trained in {time.monotonic() - started:.0f} s", flush=True)
     return True
 

@@ -65,6 +65,8 @@ class NluScores:
     per_intent_f1: dict[str, float]
     intent_confusions: tuple[Confusion, ...]
     entities: tuple[EntityScores, ...]
+    # (confidence, correct?) of every intent prediction, if Rasa wrote successes and errors
+    intent_confidences: tuple[tuple[float, bool], ...] = ()
 
     @property
     def entity(self) -> Optional[EntityScores]:
@@ -141,7 +143,30 @@ def read_scores(results_dir: Path) -> NluScores:
         report = json.loads(path.read_text(encoding="utf-8"))
         if report:
             entities.append(parse_entity_report(extractor, report))
-    return NluScores(accuracy, macro_f1, weighted_f1, support, per_intent, tuple(confusions), tuple(entities))
+    confidences = []
+    for name, correct in (("intent_successes.json", True), ("intent_errors.json", False)):
+        path = results_dir / name
+        if path.exists():
+            for item in json.loads(path.read_text(encoding="utf-8")):
+                confidences.append((float(item["intent_prediction"]["confidence"]), correct))
+    return NluScores(accuracy, macro_f1, weighted_f1, support, per_intent, tuple(confusions), tuple(entities),
+                     tuple(confidences))
+
+
+FALLBACK_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def fallback_table(confidences: Iterable[tuple[float, bool]]) -> list[tuple[float, float, float]]:
+    """Per threshold: share of correct predictions that would fall back, share of errors accepted."""
+    confidences = list(confidences)
+    right = [c for c, ok in confidences if ok]
+    wrong = [c for c, ok in confidences if not ok]
+    rows = []
+    for threshold in FALLBACK_THRESHOLDS:
+        lost = sum(c < threshold for c in right) / len(right) if right else 0.0
+        accepted = sum(c >= threshold for c in wrong) / len(wrong) if wrong else 0.0
+        rows.append((threshold, lost, accepted))
+    return rows
 
 
 def target_lines(scores: NluScores) -> list[str]:
@@ -175,7 +200,10 @@ def format_scores(scores: NluScores, top: int = 10) -> str:
     weak = sorted((f1, name) for name, f1 in scores.per_intent_f1.items() if f1 < 0.9)
     if weak:
         out.append("intents with F1 < 0.90: " + ", ".join(f"{name} {f1:.2f}" for f1, name in weak))
-    out.append(f"top intent confusions (true -> predicted: count):")
+    if scores.intent_confidences:
+        out.append("fallback threshold: correct predictions falling back / wrong predictions accepted")
+        out.append("  " + "  ".join(f"{t:.1f}: {lost:.0%}/{acc:.0%}" for t, lost, acc in fallback_table(scores.intent_confidences)))
+    out.append("top intent confusions (true -> predicted: count):")
     out.extend(f"  {c.true_label} -> {c.predicted_label}: {c.count}" for c in scores.intent_confusions[:top])
     if not scores.intent_confusions:
         out.append("  none")
@@ -192,14 +220,26 @@ def rasa_env() -> dict[str, str]:
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["CUDA_VISIBLE_DEVICES"] = ""  # CPU only, reproducible
+    env["RASA_TELEMETRY_ENABLED"] = "false"  # no network calls
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
 
-def run_rasa(rasa: Path, args: list[str], log_path: Optional[Path] = None) -> float:
+# Rasa's cross-validation draws its folds from numpy's global random state without a seed;
+# seeding it before Rasa starts gives every pipeline the same folds.
+_SEEDED_RASA = (
+    "import random, sys, numpy; random.seed({seed}); numpy.random.seed({seed}); "
+    "sys.argv[0] = 'rasa'; from rasa.__main__ import main; main()"
+)
+
+
+def run_rasa(rasa: Path, args: list[str], log_path: Optional[Path] = None, seed: Optional[int] = None) -> float:
     """Run a Rasa CLI command from the repository root; return the wall time in seconds."""
-    cmd = [str(rasa), *args]
-    print("$ " + " ".join(cmd), flush=True)
+    if seed is None:
+        cmd = [str(rasa), *args]
+    else:
+        cmd = [str(rasa.parent / "python"), "-c", _SEEDED_RASA.format(seed=int(seed)), *args]
+    print("$ " + " ".join(cmd if seed is None else ["rasa", *args, f"(folds seeded with {seed})"]), flush=True)
     started = time.monotonic()
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -274,7 +314,7 @@ def evaluate_heldout(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _clear_reports(out)
     run_rasa(Path(args.rasa), ["test", "nlu", "--nlu", str(test_dir), "--model", str(model),
-                               "--out", str(out), "--no-plot"])
+                               "--out", str(out), "--no-plot", "--successes"])
     scores = read_scores(out)
     print()
     print(f"== NLU evaluation on {test_dir} ==")
@@ -294,8 +334,8 @@ def cross_validate(args: argparse.Namespace) -> int:
         _clear_reports(out)
         seconds = run_rasa(Path(args.rasa), [
             "test", "nlu", "--nlu", str(args.nlu), "--config", str(config), "--cross-validation",
-            "--folds", str(args.folds), "--out", str(out), "--no-plot",
-        ], log_path=out / "rasa.log")
+            "--folds", str(args.folds), "--out", str(out), "--no-plot", "--successes",
+        ], log_path=out / "rasa.log", seed=args.cv_seed)
         train_seconds = None
         if args.time_train:
             with tempfile.TemporaryDirectory() as tmp:
@@ -486,6 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cross-validate", nargs="+", metavar="CONFIG",
                         help="compare pipelines by cross-validation on the training data")
     parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--cv-seed", type=int, default=42, help="seed for the cross-validation folds")
     parser.add_argument("--time-train", action="store_true",
                         help="with --cross-validate: also time one full training per config")
     parser.add_argument("--check-data", action="store_true", help="static checks of the training data only")

@@ -23,27 +23,16 @@ from __future__ import annotations
 
 import functools
 import hmac
-from dataclasses import dataclass
 from typing import Callable, Optional, Protocol, TypeVar
 
 from flask import current_app, g, jsonify, redirect, request, session, url_for
 from werkzeug.routing import BuildError
 
-ROLES = ("agent", "admin")
-_RANK = {"agent": 1, "admin": 2}
-SESSION_KEY = "agent_id"
+from handover.domain import ROLES, AgentIdentity
+
+__all__ = ["ROLES", "AgentIdentity", "AgentDirectory", "current_agent", "login_required", "login_user", "logout_user"]
 
 F = TypeVar("F", bound=Callable)
-
-
-@dataclass(frozen=True)
-class AgentIdentity:
-    id: int
-    name: str
-    role: str
-
-    def has_role(self, role: str) -> bool:
-        return _RANK.get(self.role, 0) >= _RANK[role]
 
 
 class AgentDirectory(Protocol):
@@ -128,7 +117,7 @@ def _refuse_forbidden():
 def login_required(role: str = "agent") -> Callable[[F], F]:
     """Protect a view: 401 (JSON/API) or a redirect to the sign-in page (browser) without an
     agent; 403 when the agent's role is too low."""
-    if role not in _RANK:
+    if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
 
     def decorate(view: F) -> F:

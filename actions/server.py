@@ -12,7 +12,14 @@ from common.settings import Settings
 
 
 def bootstrap(settings: Settings) -> wiring.ActionServices:
-    return wiring.ActionServices(booking=build_booking_port(settings), clock=settings.clock())
+    from handover.bootstrap import build_handover_store, hotline_hours
+
+    return wiring.ActionServices(
+        booking=build_booking_port(settings),
+        clock=settings.clock(),
+        handover=build_handover_store(settings),
+        hotline=hotline_hours(settings),
+    )
 
 
 def main() -> None:

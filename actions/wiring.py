@@ -10,6 +10,8 @@ from typing import Optional
 
 from booking_adapter.port import BookingPort
 from common.clock import Clock
+from handover.domain import HotlineHours
+from handover.port import HandoverPort
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class ActionServices:
     clock: Clock
     offers_chat: int = 5
     offers_voice: int = 3
+    handover: Optional[HandoverPort] = None  # where hand-over records and callbacks go
+    hotline: HotlineHours = HotlineHours()   # when agents answer (HOTLINE_HOURS)
 
 
 _installed: Optional[ActionServices] = None

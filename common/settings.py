@@ -62,6 +62,11 @@ class Settings:
     # --- web chat: origins allowed to embed the chat widget (CSP frame-ancestors)
     webchat_embed_origins: str = ""
     telephony_sms_outbox: str = ""
+    # --- hand-over to agents (see docs/handover.md)
+    handover_database_url: str = ""
+    handover_retention_days: int = 30
+    handover_retention_interval_minutes: int = 60
+    hotline_hours: str = "1-5 08:00-18:00"
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -99,6 +104,10 @@ class Settings:
             telephony_database_url=_str(env, "TELEPHONY_DATABASE_URL", ""),
             webchat_embed_origins=_str(env, "WEBCHAT_EMBED_ORIGINS", ""),
             telephony_sms_outbox=_str(env, "TELEPHONY_SMS_OUTBOX", ""),
+            handover_database_url=_str(env, "HANDOVER_DATABASE_URL", ""),
+            handover_retention_days=_int(env, "HANDOVER_RETENTION_DAYS", 30),
+            handover_retention_interval_minutes=_int(env, "HANDOVER_RETENTION_INTERVAL_MINUTES", 60),
+            hotline_hours=_str(env, "HOTLINE_HOURS", "1-5 08:00-18:00"),
         )
 
     def clock(self) -> Clock:

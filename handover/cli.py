@@ -1,0 +1,105 @@
+"""`python -m handover ...`: agents, API tokens, retention, export/delete by phone number.
+
+  add-agent NAME [--role agent|admin]   password from stdin (or HANDOVER_AGENT_PASSWORD)
+  add-token NAME [--label crm]          prints a new API token once (only its hash is stored)
+  retention [--days N]                  delete what is past the retention period
+  export PHONE                          everything stored about a phone number, as JSON
+  delete PHONE --yes                    delete it (hand-overs, transcripts, chats, callbacks)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any, Optional, Sequence
+
+from common.settings import Settings
+from handover.bootstrap import build_handover_store
+from handover.retention import run_retention
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(type(value).__name__)
+
+
+def _appointments(settings: Settings, phone: str) -> Optional[list[dict[str, Any]]]:
+    """The phone number's appointments from the booking store (read-only: the booking port has
+    no delete, see docs/handover.md)."""
+    from booking_adapter.bootstrap import build_booking_port
+    from booking_adapter.phone import same_phone
+
+    try:
+        port = build_booking_port(settings)
+        return [asdict(a) for a in port.list_appointments() if same_phone(phone, a.phone)]
+    except Exception as error:  # the booking store may be elsewhere or not seeded
+        print(f"note: appointments not read ({type(error).__name__})", file=sys.stderr)
+        return None
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m handover", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add-agent", help="create an agent or set a new password and role")
+    add.add_argument("name")
+    add.add_argument("--role", choices=["agent", "admin"], default="agent")
+    token = sub.add_parser("add-token", help="issue an API token for an agent")
+    token.add_argument("name")
+    token.add_argument("--label", default="")
+    retention = sub.add_parser("retention", help="delete what is past the retention period")
+    retention.add_argument("--days", type=int, default=None)
+    export = sub.add_parser("export", help="everything about one phone number, as JSON")
+    export.add_argument("phone")
+    remove = sub.add_parser("delete", help="delete everything about one phone number")
+    remove.add_argument("phone")
+    remove.add_argument("--yes", action="store_true", help="really delete")
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    store = build_handover_store(settings)
+
+    if args.command == "add-agent":
+        password = os.environ.get("HANDOVER_AGENT_PASSWORD") or sys.stdin.readline().rstrip("\n")
+        try:
+            agent = store.add_agent(args.name, password, args.role)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"agent {agent.name} ({agent.role}) saved")
+        return 0
+    if args.command == "add-token":
+        try:
+            print(store.issue_token(args.name, args.label))
+        except LookupError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        return 0
+    if args.command == "retention":
+        days = args.days if args.days is not None else settings.handover_retention_days
+        counts = run_retention(store, days)
+        print(json.dumps(counts, sort_keys=True))
+        return 0
+    if args.command == "export":
+        data = store.export_phone(args.phone)
+        out = asdict(data)
+        out["appointments"] = _appointments(settings, args.phone)
+        store.audit(None, "export_phone", detail="command line")
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
+        print()
+        return 0
+    if args.command == "delete":
+        if not args.yes:
+            print("refusing without --yes", file=sys.stderr)
+            return 2
+        counts = store.delete_phone(args.phone)
+        store.audit(None, "delete_phone", detail=", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+        print(json.dumps({**counts, "appointments": "kept (the booking port has no delete)"}, sort_keys=True))
+        return 0
+    return 2

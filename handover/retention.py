@@ -1,0 +1,59 @@
+"""Deletes hand-overs, transcripts, chat messages and callback requests older than the
+retention period (HANDOVER_RETENTION_DAYS).
+
+Run it by command (`python -m handover retention`, `make retention`, e.g. from cron) and/or
+let the gateway run it every HANDOVER_RETENTION_INTERVAL_MINUTES in a daemon thread
+(`RetentionScheduler`, started by create_app). Deleting is idempotent, so several gateway
+processes running it at once is harmless.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Optional
+
+from handover.store import SqlHandoverStore
+
+log = logging.getLogger(__name__)
+
+
+def cutoff(now: datetime, retention_days: int) -> datetime:
+    return now.astimezone(timezone.utc) - timedelta(days=retention_days)
+
+
+def run_retention(store: SqlHandoverStore, retention_days: int, now: Optional[datetime] = None) -> dict[str, int]:
+    """Delete everything created before now - retention_days; returns the counts."""
+    if retention_days < 1:
+        raise ValueError("HANDOVER_RETENTION_DAYS must be at least 1")
+    moment = now or datetime.now(timezone.utc)
+    counts = store.purge(cutoff(moment, retention_days))
+    store.audit(None, "retention", detail=", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    log.info("hand-over retention: deleted %s", counts)
+    return counts
+
+
+class RetentionScheduler:
+    """Runs the retention job in a daemon thread every `interval` (first run after `interval`)."""
+
+    def __init__(self, job: Callable[[], object], interval: timedelta):
+        self.job = job
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> None:
+        if self._thread is not None or self.interval.total_seconds() <= 0:
+            return
+        self._thread = threading.Thread(target=self._loop, name="handover-retention", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval.total_seconds()):
+            try:
+                self.job()
+            except Exception:  # keep the schedule; the next run tries again
+                log.exception("hand-over retention failed")

@@ -67,6 +67,10 @@ class Settings:
     handover_retention_days: int = 30
     handover_retention_interval_minutes: int = 60
     hotline_hours: str = "1-5 08:00-18:00"
+    # --- monitoring (docs/monitoring.md): Rasa's tracker store, read for the reports, and
+    # the token for /metrics (empty = only requests from the loopback interface)
+    tracker_url: str = ""
+    metrics_token: str = ""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -108,6 +112,8 @@ class Settings:
             handover_retention_days=_int(env, "HANDOVER_RETENTION_DAYS", 30),
             handover_retention_interval_minutes=_int(env, "HANDOVER_RETENTION_INTERVAL_MINUTES", 60),
             hotline_hours=_str(env, "HOTLINE_HOURS", "1-5 08:00-18:00"),
+            tracker_url=_str(env, "TRACKER_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"),
+            metrics_token=_str(env, "METRICS_TOKEN", ""),
         )
 
     def clock(self) -> Clock:

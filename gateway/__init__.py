@@ -38,4 +38,9 @@ def create_app(
 
     app.extensions["telephony"] = build_telephony(settings)  # Twilio validator, call store, SMS
     app.register_blueprint(telephony_bp)
+
+    from gateway import metrics, reports
+
+    metrics.init_app(app)  # /metrics, request and Rasa-call instrumentation (docs/monitoring.md)
+    reports.init_app(app, settings.tracker_url)  # /reports for managers (agents' sign-in)
     return app

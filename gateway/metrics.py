@@ -1,0 +1,156 @@
+"""Prometheus metrics for operations: `/metrics` in the Prometheus text format.
+
+  * gateway_requests_total{route, method, status} and gateway_request_duration_seconds{route,
+    method}: every request, labelled by the matched URL rule (e.g. /api/calendar/<code>.ics),
+    never by the raw path, so the number of series stays small and no booking code leaks;
+  * gateway_rasa_requests_total{channel}, gateway_rasa_errors_total{channel, kind} and
+    gateway_rasa_request_duration_seconds{channel}: the gateway's calls to the Rasa server
+    (web chat and telephone). kind: "unavailable" (no answer, timeout, HTTP error),
+    "empty" (Rasa answered with no message, which is what a failing action server looks
+    like from outside) or "error" (anything else);
+  * booking_open_holds: slots offered to someone and not yet booked or released, read from
+    the booking store at scrape time.
+
+Each app has its own CollectorRegistry (tests build many apps). Access: with METRICS_TOKEN
+set, a request needs `Authorization: Bearer <token>`; without it only requests from the
+loopback interface are answered (a scraper on the same host or a sidecar).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Iterable, Optional
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from gateway.auth import tokens_equal
+from gateway.rasa_client import RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("metrics", __name__)
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+
+
+class OpenHoldsCollector(Collector):
+    """Reads the number of open holds from the booking store when Prometheus scrapes."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        from monitoring.sources import open_holds
+
+        booking = self.app.extensions.get("booking")
+        settings = self.app.extensions.get("settings")
+        if booking is None or settings is None:
+            return []
+        try:
+            count = open_holds(booking, settings.clock()())
+        except Exception:  # a scrape must not fail because the store is briefly unreachable
+            log.warning("metrics: could not count open holds", exc_info=True)
+            return []
+        if count is None:
+            return []
+        family = GaugeMetricFamily("booking_open_holds", "Slots held for a conversation and not yet booked or released")
+        family.add_metric([], count)
+        return [family]
+
+
+class GatewayMetrics:
+    def __init__(self, registry: Optional[CollectorRegistry] = None):
+        self.registry = registry or CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter("gateway_requests", "HTTP requests by route, method and status",
+                                ["route", "method", "status"], registry=r)
+        self.latency = Histogram("gateway_request_duration_seconds", "HTTP request latency by route",
+                                 ["route", "method"], buckets=LATENCY_BUCKETS, registry=r)
+        self.rasa_requests = Counter("gateway_rasa_requests", "Calls from the gateway to the Rasa server",
+                                     ["channel"], registry=r)
+        self.rasa_errors = Counter("gateway_rasa_errors", "Failed calls to the Rasa server by kind",
+                                   ["channel", "kind"], registry=r)
+        self.rasa_latency = Histogram("gateway_rasa_request_duration_seconds", "Rasa answer time by channel",
+                                      ["channel"], buckets=LATENCY_BUCKETS, registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class InstrumentedRasa:
+    """Wraps the Rasa client: counts calls, failures and answer times; behaves like the client."""
+
+    def __init__(self, inner: Any, metrics: GatewayMetrics):
+        self._inner = inner
+        self._metrics = metrics
+
+    def send(self, channel: str, sender: str, message: str, metadata: Optional[dict] = None):
+        m = self._metrics
+        m.rasa_requests.labels(channel).inc()
+        started = time.perf_counter()
+        try:
+            messages = self._inner.send(channel, sender, message, metadata)
+        except RasaUnavailable:
+            m.rasa_errors.labels(channel, "unavailable").inc()
+            raise
+        except Exception:
+            m.rasa_errors.labels(channel, "error").inc()
+            raise
+        finally:
+            m.rasa_latency.labels(channel).observe(time.perf_counter() - started)
+        if not messages:
+            m.rasa_errors.labels(channel, "empty").inc()
+        return messages
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _route() -> str:
+    rule = request.url_rule
+    return rule.rule if rule is not None else "unmatched"
+
+
+def init_app(app: Flask, metrics: Optional[GatewayMetrics] = None) -> GatewayMetrics:
+    """Register the hooks, the /metrics view and the Rasa wrapper on `app`."""
+    metrics = metrics or GatewayMetrics()
+    metrics.registry.register(OpenHoldsCollector(app))
+    app.extensions["metrics"] = metrics
+    if app.extensions.get("rasa") is not None and not isinstance(app.extensions["rasa"], InstrumentedRasa):
+        app.extensions["rasa"] = InstrumentedRasa(app.extensions["rasa"], metrics)
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        route, method = _route(), request.method
+        metrics.requests.labels(route, method, str(response.status_code)).inc()
+        started = g.pop("metrics_started", None)
+        if started is not None:
+            metrics.latency.labels(route, method).observe(time.perf_counter() - started)
+        return response
+
+    app.register_blueprint(bp)
+    return metrics
+
+
+def _allowed() -> bool:
+    token = current_app.extensions["settings"].metrics_token
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and tokens_equal(given.strip(), token)
+    return (request.remote_addr or "") in LOOPBACK
+
+
+@bp.get("/metrics")
+def metrics_view() -> Response:
+    if not _allowed():
+        return Response("forbidden\n", status=403, mimetype="text/plain")
+    body = current_app.extensions["metrics"].render()
+    return Response(body, status=200, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})

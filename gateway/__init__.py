@@ -15,6 +15,7 @@ def create_app(
     settings: Optional[Settings] = None,
     rasa: Optional[RasaClient] = None,
     booking: Optional[BookingPort] = None,
+    handover=None,  # handover.store.SqlHandoverStore; built from the settings when None
 ) -> Flask:
     settings = settings or Settings.from_env()
     if booking is None:
@@ -38,6 +39,14 @@ def create_app(
 
     app.extensions["telephony"] = build_telephony(settings)  # Twilio validator, call store, SMS
     app.register_blueprint(telephony_bp)
+
+    from gateway.agents import register_agents
+    from handover.bootstrap import build_handover_store
+
+    handover_store = handover or build_handover_store(settings)  # agent console, chat relay
+    register_agents(app, handover_store, settings.handover_retention_days,
+                    settings.handover_retention_interval_minutes)
+    app.extensions["telephony"].handover = handover_store  # callbacks after failed transfers
 
     from gateway import metrics, reports
 

@@ -32,6 +32,7 @@ from handover.domain import ROLES, AgentIdentity
 
 __all__ = ["ROLES", "AgentIdentity", "AgentDirectory", "current_agent", "login_required", "login_user", "logout_user"]
 
+SESSION_KEY = "agent_id"
 F = TypeVar("F", bound=Callable)
 
 
@@ -106,6 +107,9 @@ def _refuse_unauthenticated():
         response.status_code = 401
         return response
     return redirect(target)
+
+
+refuse_unauthenticated = _refuse_unauthenticated  # for blueprints that guard every route
 
 
 def _refuse_forbidden():

@@ -22,6 +22,7 @@ from booking_adapter.codes import ALPHABET, normalise_code
 from booking_adapter.port import Appointment, BookingError
 from gateway import ics
 from gateway.ratelimit import SlidingWindowLimiter
+from gateway.agents.relay import relay_to_agent
 from gateway.rasa_client import RasaUnavailable
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,9 @@ def chat():
     if wait:
         log.info("chat turn refused: per-session limit")
         return _refusal("rate_limited", 429, text_de["rate_limited"], wait)
+    relayed = relay_to_agent(session_id, text.strip())  # an agent holds this chat: no bot
+    if relayed is not None:
+        return relayed
     try:
         replies = current_app.extensions["rasa"].send("webchat", session_id, text.strip())
     except RasaUnavailable as error:

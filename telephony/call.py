@@ -380,8 +380,25 @@ class CallFlow:
                 requested_at=datetime.now(timezone.utc),
             )
         )
+        self._callback_for_agents(state, caller)
         log.info("call %s: callback request recorded", state.call_sid)
         return self.twiml.hangup([self.messages.get("callback_registered")])
+
+    def _callback_for_agents(self, state: CallState, caller: str) -> None:
+        """The agents' console lists callbacks from the hand-over store (docs/handover.md)."""
+        port = self.services.handover
+        if port is None:
+            return
+        from handover.domain import NewCallback
+
+        reference = state.reference or state.call_sid
+        try:
+            port.record_callback(NewCallback(phone=caller, channel=CHANNEL, handover_reference=reference,
+                                             conversation_id=state.call_sid))
+            if reference.isdigit():  # the bot's hand-over record: nobody took the transfer
+                port.set_handover_status(int(reference), "callback")
+        except Exception:  # the caller has been told; the telephony table keeps the request
+            log.exception("call %s: callback not written to the hand-over store", state.call_sid)
 
     # --- SMS ---------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from sqlalchemy import create_engine
 from twilio.request_validator import RequestValidator
@@ -37,6 +37,7 @@ class TelephonyServices:
     start_message: str
     executor: Executor           # runs bot turns so a slow bot can be given up on in time
     background: Callable[[Callable[[], None]], object]  # fire-and-forget work (SMS)
+    handover: Optional[Any] = None  # handover.port.HandoverPort: callbacks go to the agents' store
 
 
 def voice_config(settings: Settings) -> VoiceConfig:

@@ -1,0 +1,42 @@
+"""The agent console of the 115 hotline (HTML under /agents, JSON under /api/agents) and the
+relay that lets an agent write into a citizen's web chat. See docs/handover.md.
+
+Wiring (in `gateway.create_app`):
+
+    from gateway.agents import register_agents
+    register_agents(app, handover_store)
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from handover.store import SqlHandoverStore
+
+
+def register_agents(app: Flask, store: SqlHandoverStore, retention_days: int = 0, retention_interval_minutes: int = 0) -> None:
+    from gateway.agents import api, console, relay
+
+    app.extensions["handover_store"] = store
+    app.extensions.setdefault("agent_directory", store)  # gateway.auth reads agents from here
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=10))
+    app.register_blueprint(console.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(relay.bp)
+    if retention_days > 0 and retention_interval_minutes > 0:
+        _schedule_retention(app, store, retention_days, retention_interval_minutes)
+
+
+def _schedule_retention(app: Flask, store: SqlHandoverStore, days: int, minutes: int) -> None:
+    """Run the retention job inside the gateway process, started with the first request (so
+    building an app in a test or a command starts no thread)."""
+    from handover.retention import RetentionScheduler, run_retention
+
+    scheduler = RetentionScheduler(lambda: run_retention(store, days), timedelta(minutes=minutes))
+    app.extensions["handover_retention"] = scheduler
+
+    @app.before_request
+    def _start_retention() -> None:
+        scheduler.start()

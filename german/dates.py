@@ -565,7 +565,7 @@ class _Parser:
         def weekend(match: re.Match) -> bool:
             k = offset(match.group(1))
             saturday = this_monday + timedelta(days=5)
-            if self.today.weekday() == 6 and k != -1:
+            if (self.today.weekday() == 6 and k != -1) or (self.today.weekday() == 5 and k == 1):
                 saturday += timedelta(days=7)
             if k == 2:
                 saturday += timedelta(days=7)
@@ -613,7 +613,7 @@ class _Parser:
             f.items.append(_Item(a, b, match.start(), "month", self._pre(match), past=k < 0))
             return True
 
-        self._take(r"\b(?:(anfang|mitte|ende)\s+)?(?:des\s+|im\s+|in\s+|diese[nm]\s+)?"
+        self._take(r"\b(?:(anfang|mitte|ende)\s+)?(?:des\s+|im\s+|in\s+)?"
                    r"(diese[nms]?|kommende[nms]?|nächste[nms]?|übernächste[nms]?|letzte[nms]?|vorige[nms]?|vergangene[nms]?|folgende[nms]?)?\s*"
                    r"monat(?:e?s)?\b", lambda m: (m.group(1) or m.group(2)) and relative_month(m) or False)
         self._take(r"\b(anfang|mitte|ende)\s+(?:des\s+)?monats\b|\bmonats(ende|anfang|mitte)\b()",
@@ -837,11 +837,12 @@ class _Parser:
 
     @staticmethod
     def _operator(pre: str) -> str:
-        match = re.search(r"\b(ab|frühestens|nach|bis|spätestens|vor|zwischen|von|vom)\s*(?:dem|den|der|zum|zur|am|einschließlich)?\s*$", pre)
+        match = re.search(r"\b(nicht vor|nicht nach|ab|frühestens|nach|bis|spätestens|vor|zwischen|von|vom)\s*"
+                          r"(?:dem|den|der|zum|zur|am|einschließlich)?\s*$", pre)
         if not match:
             return ""
         word = match.group(1)
-        return {"frühestens": "ab", "spätestens": "bis", "vom": "von"}.get(word, word)
+        return {"frühestens": "ab", "nicht vor": "ab", "spätestens": "bis", "nicht nach": "bis", "vom": "von"}.get(word, word)
 
     def _weekday_day(self, weekday: int, qualifier: str) -> date:
         today = self.today

@@ -59,8 +59,8 @@ _FILLERS = {
     "äh", "ähm", "öhm", "ehm", "hm", "hmm", "mhm", "also", "naja", "na", "halt", "mal", "eben",
     "bitte", "gerne", "gern", "vielleicht", "eventuell", "so", "ja", "ok", "okay", "ne", "nee",
     "irgendwie", "sozusagen", "quasi", "genau", "ach", "oh", "denn", "doch", "liebsten", "lieber",
-    "eher", "wenn", "möglich", "geht", "das", "es", "ich", "würde", "hätte", "gerne", "einen",
-    "termin", "wäre", "gut", "super", "passt", "mir",
+    "eher", "wenn", "möglich", "geht", "das", "es", "ich", "würde", "hätte", "einen", "wäre", "gut",
+    "super", "passt", "mir",
 }
 _UMLAUT_VOCAB = {
     "nächste", "nächsten", "nächster", "nächstes", "übernächste", "übernächsten", "übernächster",
@@ -80,6 +80,13 @@ _ASAP = re.compile(
 )
 _EGAL = re.compile(r"\begal\b")
 _EGAL_PLACE = re.compile(r"\b(?:wo|wohin|welche[rsnm]?|standort|ort|filiale|kundenzentrum|bezirk|amt)\b")
+
+
+_DAY_OR_TIME = (r"(?:(?:" + "|".join(WEEKDAYS) + r")s?|heute|morgen|übermorgen|(?:um\s+)?(?:halb|viertel(?:\s+nach|\s+vor)?)\s+\d{1,2}"
+                r"|(?:um\s+)?\d{1,2}(?::\d{2})?\s*uhr|um\s+\d{1,2}(?::\d{2})?|\d{1,2}\.\s?\d{1,2}\.?)")
+_REPLACED = re.compile(r"\b(?:statt|anstatt|anstelle\s+von)\s+(?:am\s+|den\s+)?" + _DAY_OR_TIME + r"(?![\w:])"
+                       r"|\bnicht\s+(?:am\s+|den\s+)?(?:heute|morgen|übermorgen|(?:um\s+)?(?:halb|viertel(?:\s+nach|\s+vor)?)\s+\d{1,2}"
+                       r"|(?:um\s+)?\d{1,2}(?::\d{2})?\s*uhr|um\s+\d{1,2}(?::\d{2})?)(?![\w:])")
 
 
 @dataclass(frozen=True)
@@ -134,17 +141,50 @@ def _normalise(text: str) -> str:
             guess = bare.replace("ae", "ä").replace("oe", "ö").replace("ue", "ü")
             if guess in _UMLAUT_VOCAB:
                 tokens[i] = token.replace(bare, guess)
+        elif len(bare) >= 6 and bare.isalpha() and bare not in _KNOWN_WORDS:
+            fixed = _typo_fix(bare)
+            if fixed:
+                tokens[i] = token.replace(bare, fixed)
     s = "".join(tokens)
+    s = re.sub(r"\bzw\.?(?=\s)", "zwischen", s)
+    s = re.sub(r"\b(ca|zirka)\.?(?=\s)", "ca", s)
     s = re.sub(r"[^\w\s.:/\-]", " ", s)  # emojis, commas, quotes, brackets
     s = re.sub(r"(\d[:.]\d\d)\.(?=\s|$)", r"\1", s)  # "um 9.30." ends a sentence
     s = re.sub(r"\bheiligen abend\b", "heiligabend", s)
     s = re.sub(r"\b(?:in der |die )?woche (?:vom|ab dem|ab|um den|des) ", " wochevom ", s)
-    s = re.sub(r"(?<=\w)-(?=[a-zäöü])", " ", s)  # "Dienstag-Vormittag"
+    s = re.sub(r"(?<=\w)-(?=(?:vormittag|nachmittag|mittag|abend|morgen|früh))", " ", s)  # "Dienstag-Vormittag"
     s = re.sub(r"\b(übermorgen|morgen|heute|" + "|".join(WEEKDAYS) + r")(vormittag|nachmittag|mittag|abend|früh|morgen)(s?)\b",
                r"\1 \2\3", s)
     s = re.sub(r"\bspäte[nr]?\s+nachmittags?\b", "spätnachmittags", s)
     s = re.sub(r"\bspätnachmittag\b", "spätnachmittags", s)
     return re.sub(r"\s+", " ", s).strip()
+
+
+_TYPO_TARGETS = WEEKDAYS + [d + "s" for d in WEEKDAYS] + [
+    "januar", "februar", "august", "september", "oktober", "november", "dezember", "vormittag",
+    "vormittags", "nachmittag", "nachmittags", "übermorgen", "wochenende", "nächste", "nächsten",
+    "übernächste", "übernächsten", "schnellstmöglich",
+]
+_KNOWN_WORDS = set(_TYPO_TARGETS) | {"montage", "sorgen", "morgens", "abends", "freitage", "sonntage", "wochen",
+                                     "nachmittage", "vormittage", "dienste", "mittags"}
+
+
+def _edit_distance_one(a: str, b: str) -> bool:
+    """True when b is a (one insertion, deletion, substitution or swap of neighbours) away from a."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _typo_fix(word: str) -> Optional[str]:
+    """The date word a typed word is one slip away from ("Dienstg" -> "dienstag"), if exactly one."""
+    hits = {target for target in _TYPO_TARGETS if _edit_distance_one(word, target)}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _drop_fillers(s: str) -> str:
@@ -231,9 +271,11 @@ class _Parser:
             f.asap = True
             s = _ASAP.sub(" ", s)
             s = _EGAL.sub(" ", s)
-        s = re.sub(r"\bguten morgen\b", " ", s)
+        s = re.sub(r"\b(?:guten|schönen|schönes|schöne|einen|ein)\s+(?:morgen|tag|abend|wochenende|nachmittag|feierabend)\b"
+                   r"|\bn abend\b|\bmoin\b", " ", s)
         s = words_to_digits(s)
         s = _drop_fillers(s)
+        s = _REPLACED.sub(" ", s)  # "Dienstag statt Montag", "nicht morgen, übermorgen"
         s = re.sub(r"\b(" + "|".join(WEEKDAYS) + r"|heute|morgen|übermorgen|gestern)\s+(morgen|früh)\b", r"\1 morgens", s)
         s = re.sub(r"\b(?:am|jeden|in der|am frühen) (morgen|früh)\b", "morgens", s)
         s = re.sub(r"\b(?:am|jeden|gegen) (vormittag|nachmittag|mittag|abend)\b", r"\1s", s)
@@ -260,6 +302,14 @@ class _Parser:
                    "abend": "abends", "abends": "abends", "nachts": "nachts"}[word]
             f.parts.append(key)
 
+        def from_noon(match: re.Match) -> None:
+            f.bound_from = (12, 0)
+
+        def until_noon(match: re.Match) -> None:
+            f.bound_to = (12, 0)
+
+        self._take(r"\b(?:ab|nach)\s+(?:dem\s+)?mittag\b", from_noon)
+        self._take(r"\b(?:bis|vor)\s+(?:zum\s+|dem\s+)?mittag\b", until_noon)
         self._take(r"\b(früh|morgens|vormittags?|mittags?|mittagszeit|mittagspause|nachmittags?|spätnachmittags"
                    r"|abends?|nachts)\b", part)
 
@@ -636,6 +686,9 @@ class _Parser:
 
         self._take(r"\b(?:(anfang|mitte|ende)\s+)?(?:(?:im|in|den|der)\s+)?(" + "|".join(MONTHS + ["jänner"])
                    + r")\b(?:\s*(\d{4}|nächste[ns]? jahr(?:es)?))?", named_month)
+        abbreviations = "|".join(sorted(_MONTH_ALIASES, key=len, reverse=True))
+        self._take(r"\b(?:(anfang|mitte|ende)\s+|(?:im|in)\s+)(?:(?:im|in)\s+)?(" + abbreviations
+                   + r")\b\.?(?:\s*(\d{4}))?", named_month)
 
     def _month_part_word(self, match: re.Match, part_range) -> bool:
         part = match.group(1) or {"ende": "ende", "anfang": "anfang", "mitte": "mitte"}[match.group(2)]
@@ -651,7 +704,7 @@ class _Parser:
         qualifier = r"(?:(diese[nmr]?|kommende[nmr]?|nächste[nmr]?|übernächste[nmr]?|letzte[nmr]?|vorige[nmr]?|vergangene[nmr]?)\s+)?"
 
         def index(word: str) -> int:
-            word = word.rstrip(".")
+            word = word.strip(".").strip()
             if word in _WD_ABBR:
                 return _WD_ABBR.index(word)
             return WEEKDAYS.index(re.sub(r"s$", "", word))
@@ -665,7 +718,8 @@ class _Parser:
             f.weekdays.append((-1, "span", False, match.start()))
             return True
 
-        self._take(r"\b(?:von\s+|vom\s+)?(" + names + r")\s+(?:bis|-)\s+(" + names + r")\b", ranged)
+        either = names + r"|mo|di|mi|do|fr|sa|so"
+        self._take(r"\b(?:von\s+|vom\s+)?(" + either + r")\.?(?:\s+bis\s+|\s*-\s*)(" + either + r")\b\.?", ranged)
 
         def negated(match: re.Match) -> bool:
             for word in re.findall(names + r"|" + abbr, match.group(0)):
@@ -677,7 +731,8 @@ class _Parser:
 
         def weekday(match: re.Match) -> bool:
             word = match.group(2)
-            plural = word.endswith("s") and word.rstrip("s") in WEEKDAYS and not word.endswith(".")
+            plural = (word.endswith("s") and word.rstrip("s") in WEEKDAYS and not word.endswith(".")) or bool(
+                re.search(r"\b(?:jeden|immer|an einem|an einen|nur)\s*$", self._pre(match)))
             f.weekdays.append((index(word), match.group(1) or "", plural, match.start()))
             self._weekday_pre = self._pre(match)
             return True
@@ -708,7 +763,8 @@ class _Parser:
             f.items.append(_Item(candidate, candidate, match.start(), "day", self._pre(match)))
             return True
 
-        self._take(r"\b(?:am|den|dem|zum|vom|der|des|ab dem|bis zum)\s+(\d{1,2})(?:\.|\b(?!\s*(?:uhr|:|\.\d)))", day_only)
+        self._take(r"\b(?:am|den|dem|zum|vom|ab dem|an dem|bis zum|bis zu dem)\s+(\d{1,2})(?:\.|\b(?!\s*(?:uhr|:|\.\d)))"
+                   r"(?!\.?\s*(?:termin|vorschlag|option|angebot|möglichkeit|slot|uhrzeit))", day_only)
 
     # ------------------------------------------------------------ combining what was found
     def _combine(self) -> Optional[When]:
@@ -736,7 +792,15 @@ class _Parser:
             plural = any(w[2] for w in named)
             qualifier = next((w[1] for w in named if w[1]), "")
             if first is not None:
-                if first == last:
+                joined = re.compile(r"\b(?:oder|und)\s*(?:am\s+|den\s+)?$")
+                if first == last and first.weekday() not in days and (
+                        joined.search(self._weekday_pre) or any(joined.search(item.pre) for item in items)):
+                    # "morgen oder Mittwoch": either day
+                    chosen = sorted({first} | {self._weekday_day(d, qualifier) for d in days})
+                    first, last = chosen[0], chosen[-1]
+                    if (last - first).days + 1 != len(chosen):
+                        weekdays = {d.weekday() for d in chosen}
+                elif first == last:
                     conflict = first.weekday() not in days
                 else:
                     weekdays = set(days)

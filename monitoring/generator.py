@@ -210,6 +210,7 @@ class Generator:
             talk.bot("utter_please_rephrase")
         if rng.random() < 0.04:
             talk.handover("not_understood")
+            self.summary.handovers += 1
             return
         if move:
             found = self.port.move_deadline(move_in, (location,) if location else None, talk.channel)

@@ -146,12 +146,14 @@ def _conversation(conversation_id: str, events: list[EventRow], now: datetime) -
 
 
 def conversations_from_events(rows: Iterable[EventRow], now: datetime) -> list[Conversation]:
-    """Every session with at least one user message, in the order of their first event.
-    Session n of sender S gets the id "S#n" (n from 1); the first one is plain "S"."""
+    """Every session with at least one user message, sorted by start. The n-th such session
+    of sender S gets the id "S#n"; the first one is plain "S"."""
     result = []
     counts: dict[str, int] = {}
     for session in _sessions(rows):
         sender = session[0].sender_id
+        if not any(e.type_name == "user" for e in session):
+            continue
         counts[sender] = counts.get(sender, 0) + 1
         name = sender if counts[sender] == 1 else f"{sender}#{counts[sender]}"
         conversation = _conversation(name, session, now)

@@ -10,6 +10,7 @@
   const TEXT = {
     you: "Sie: ",
     bot: "Assistent: ",
+    agent: "Mitarbeiterin oder Mitarbeiter: ",
     typing: "Der Assistent schreibt …",
     offline: "Der Server ist im Moment nicht erreichbar. Ihre Nachricht wurde nicht gesendet. " +
       "Bitte prüfen Sie Ihre Internetverbindung und versuchen Sie es noch einmal.",
@@ -31,6 +32,8 @@
 
   const STORE_SESSION = "ta-session";
   const STORE_HISTORY = "ta-history";
+  const STORE_AGENT = "ta-agent"; // "sessionId:lastMessageId" while an agent holds the chat
+  const AGENT_POLL_MS = 3000;
   const IDLE_LIMIT_MS = 60 * 60 * 1000; // the bot forgets a conversation after 60 idle minutes
   const MAX_CHARS = 1000;
   const TIMEOUT_MS = 40000;
@@ -133,7 +136,7 @@
     item.className = "msg msg-" + role;
     const who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = role === "user" ? TEXT.you : TEXT.bot;
+    who.textContent = role === "user" ? TEXT.you : (role === "agent" ? TEXT.agent : TEXT.bot);
     item.appendChild(who);
     const body = document.createElement("p");
     body.className = "msg-text";
@@ -149,7 +152,7 @@
   }
 
   function renderBot(entry, withChoices) {
-    const item = bubble("bot", entry.text);
+    const item = bubble(entry.role === "agent" ? "agent" : "bot", entry.text);
     if (entry.handover) item.classList.add("msg-handover");
     const code = entry.calendar ? entry.calendar.code : (CODE.exec(entry.text || "") || [null])[0];
     if (code) {
@@ -364,7 +367,7 @@
           text: typeof message.text === "string" ? message.text : "",
           buttons: Array.isArray(message.buttons) ? message.buttons.filter((b) => b && typeof b.title === "string" && typeof b.payload === "string") : [],
         };
-        if (message.handover) entry.handover = true;
+        if (message.handover) { entry.handover = true; startAgentPolling(); }
         if (message.calendar && typeof message.calendar.url === "string" && typeof message.calendar.code === "string") {
           entry.calendar = { code: message.calendar.code, url: message.calendar.url };
         }
@@ -372,6 +375,7 @@
         state.history.push(entry);
         renderBot(entry, true);
       }
+      if (result.data.held) startAgentPolling();
       saveHistory();
       scrollToEnd();
       // A chosen quick reply has gone with its group: keep keyboard users in the conversation.
@@ -424,6 +428,7 @@
     state.history = [];
     state.pending = null;
     store.remove(STORE_HISTORY);
+    stopAgentPolling();
     log.textContent = "";
     clearProblem();
     input.value = "";
@@ -444,9 +449,52 @@
     });
   }
 
+  // --- an agent holds the chat: poll for the agent's replies (see gateway/agents/relay.py) ----
+
+  const agent = { timer: null, after: 0 };
+
+  function startAgentPolling() {
+    if (agent.timer) return;
+    const saved = (store.get(STORE_AGENT) || "").split(":");
+    agent.after = saved[0] === state.sessionId ? Number(saved[1]) || 0 : 0;
+    store.set(STORE_AGENT, state.sessionId + ":" + agent.after);
+    agent.timer = window.setInterval(pollAgent, AGENT_POLL_MS);
+  }
+
+  function stopAgentPolling() {
+    if (agent.timer) window.clearInterval(agent.timer);
+    agent.timer = null;
+    store.remove(STORE_AGENT);
+  }
+
+  async function pollAgent() {
+    const session = state.sessionId;
+    let data = null;
+    try {
+      const response = await fetch("/api/chat/agent?session_id=" + encodeURIComponent(session) +
+        "&after=" + agent.after, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      data = await response.json();
+    } catch (e) {
+      return; // try again at the next tick
+    }
+    if (session !== state.sessionId || !data) return;
+    for (const message of data.messages || []) {
+      if (typeof message.text !== "string" || typeof message.id !== "number") continue;
+      agent.after = Math.max(agent.after, message.id);
+      const entry = { role: message.from === "agent" ? "agent" : "bot", text: message.text, buttons: [] };
+      state.history.push(entry);
+      renderBot(entry, false);
+    }
+    if ((data.messages || []).length) { saveHistory(); scrollToEnd(); }
+    if (data.held === false) stopAgentPolling();
+    else store.set(STORE_AGENT, state.sessionId + ":" + agent.after);
+  }
+
   // --- start ---------------------------------------------------------------------------------
 
   renderHistory();
   scrollToEnd();
   if (state.history.length === 0) send(START_MESSAGE, null, { fromInput: false });
+  else if ((store.get(STORE_AGENT) || "").split(":")[0] === state.sessionId) startAgentPolling();
 })();

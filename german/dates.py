@@ -747,17 +747,14 @@ class _Parser:
             n = int(match.group(1))
             if not 1 <= n <= 31:
                 return False
+            # the next such day (with prefer_past: the latest one up to today); skips months without it
             cursor = self.today.replace(day=1)
-            for _ in range(14):
+            step = relativedelta(months=-1 if self.prefer_past else 1)
+            for _ in range(3):
                 candidate = _safe_date(cursor.year, cursor.month, n)
-                if candidate is not None:
-                    if self.prefer_past and candidate <= self.today:
-                        pass
-                    if not self.prefer_past and candidate >= self.today:
-                        break
-                    if self.prefer_past and candidate <= self.today:
-                        break
-                cursor += relativedelta(months=-1 if self.prefer_past else 1)
+                if candidate is not None and (candidate <= self.today if self.prefer_past else candidate >= self.today):
+                    break
+                cursor += step
             else:
                 return False
             f.items.append(_Item(candidate, candidate, match.start(), "day", self._pre(match)))

@@ -54,8 +54,9 @@ test-rasa: train ## validate the training data and run Rasa's conversation tests
 test-e2e: train ## end-to-end tests against the real Rasa server, action server and SQLite
 	$(PY) -m pytest tests/e2e -q
 
-eval: setup ## NLU accuracy on the held-out set (eval/nlu/heldout, never trained on)
+eval: setup ## NLU accuracy on the held-out set (eval/nlu/heldout, never trained on); date parser vs dateparser (eval/dates)
 	$(PY) eval/nlu/evaluate.py
+	$(PY) eval/dates/evaluate.py
 
 bench: train services ## benchmarks: booking store (SQLite, PostgreSQL) and phone webhook turns
 	$(PY) bench/booking_bench.py

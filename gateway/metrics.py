@@ -22,7 +22,8 @@ import time
 from typing import Any, Iterable, Optional
 
 from flask import Blueprint, Flask, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -153,4 +154,5 @@ def metrics_view() -> Response:
     if not _allowed():
         return Response("forbidden\n", status=403, mimetype="text/plain")
     body = current_app.extensions["metrics"].render()
-    return Response(body, status=200, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+    # the classic text format 0.0.4: every Prometheus (2.x and 3.x) and compatible scraper reads it
+    return Response(body, status=200, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4, "Cache-Control": "no-store"})

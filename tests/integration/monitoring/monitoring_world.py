@@ -61,3 +61,34 @@ class ScriptedRasa:
         if self.down:
             raise RasaUnavailable("scripted outage")
         return [] if self.empty else [{"text": "Wie kann ich Ihnen helfen?"}]
+
+
+class AgentDirectory:
+    """Two API tokens: one agent, and nobody else (the real directory is the hand-over store)."""
+
+    def __init__(self) -> None:
+        from gateway.auth import AgentIdentity
+
+        self.agent = AgentIdentity(7, "Agentin Test", "agent")
+
+    def agent_by_id(self, agent_id: int):
+        return self.agent if agent_id == self.agent.id else None
+
+    def agent_by_token(self, token: str):
+        return self.agent if token == "agent-token" else None
+
+    def check_password(self, name: str, password: str):
+        return None
+
+
+def make_gateway(world_settings: Settings, rasa: Optional[ScriptedRasa] = None, **env: str):
+    """A gateway on the world's booking store; `env` overrides settings (e.g. METRICS_TOKEN)."""
+    from dataclasses import replace
+
+    from gateway import create_app
+
+    settings = replace(world_settings, **{k.lower(): v for k, v in env.items()}) if env else world_settings
+    booking = build_booking_port(settings)
+    app = create_app(settings, rasa=rasa or ScriptedRasa(), booking=booking)
+    app.extensions["agent_directory"] = AgentDirectory()
+    return app

@@ -13,7 +13,7 @@ include .env
 export
 endif
 
-.PHONY: help setup services seed train run test test-unit test-integration test-browser test-rasa test-e2e eval bench call lock clean
+.PHONY: help setup services seed train run test test-unit test-integration test-browser test-rasa test-e2e eval bench call lock clean retention
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ call: ## talk to a running `make run` as a phone caller, in the terminal
 lock: ## re-resolve both lock files from requirements/*.in
 	.venv/bin/uv pip compile -q --python-version 3.11 --python-platform x86_64-unknown-linux-gnu requirements/app.in -o requirements/app.lock
 	.venv/bin/uv pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements/rasa.in -o requirements/rasa.lock
+
+retention: ## delete hand-overs, transcripts and callbacks past HANDOVER_RETENTION_DAYS (cron-able)
+	@$(PY) -m handover retention
 
 clean: ## remove trained models and local data (keeps the virtual environments)
 	rm -rf models var results

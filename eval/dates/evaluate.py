@@ -156,6 +156,15 @@ def dateparser_correct(case: Case, moment: Optional[datetime]) -> bool:
     return on_day
 
 
+def kind(case: Case) -> str:
+    """A coarse class of the expected answer, for the breakdown."""
+    if case.none:
+        return "no date"
+    if case.asap:
+        return "asap"
+    return "one day" if case.first == case.last else "range"
+
+
 def _rate(hits: list[bool]) -> str:
     return f"{sum(hits) / len(hits):6.1%} ({sum(hits)}/{len(hits)})" if hits else "   n/a"
 
@@ -173,14 +182,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     for case in cases:
         when = ours_result(case)
         ok = ours_correct(case, when)
-        for key in ("all", case.style):
+        for key in ("all", case.style, kind(case)):
             ours[key].append(ok)
         if not ok:
             failures.append((case, describe(when)))
         if not args.no_dateparser:
             moment = dateparser_result(case)
             good = dateparser_correct(case, moment)
-            for key in ("all", case.style):
+            for key in ("all", case.style, kind(case)):
                 theirs[key].append(good)
             if not good:
                 their_failures.append((case, str(moment)))
@@ -188,7 +197,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"German date/time expressions: {len(cases)} cases "
           f"({len(ours['chat'])} chat, {len(ours['speech'])} speech), file {CASES.relative_to(ROOT)}")
     print(f"{'':10} {'ours':>20} {'dateparser':>20}")
-    for key in ("all", "chat", "speech"):
+    for key in ("all", "chat", "speech", "one day", "range", "asap", "no date"):
         print(f"{key:10} {_rate(ours[key]):>20} {_rate(theirs[key]) if theirs else 'skipped':>20}")
     if failures:
         print(f"\nOur failures ({len(failures)}):")

@@ -19,11 +19,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Optional
+from typing import Callable, Optional
 
 from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
+from common.clock import BERLIN
 from german.numbers import words_to_digits
 
 HORIZON_DAYS = 14  # a time without a day: today and the next 13 days
@@ -110,9 +111,8 @@ class _Item:
     first: date
     last: date
     start: int
-    kind: str  # day | rel | week | month | weekend | range
-    pre: str = ""
-    past: bool = False  # can only mean the past ("gestern", "letzte Woche")
+    kind: str  # day | rel (heute, gestern) | ahead (in 3 Tagen) | week | month | weekend | range
+    pre: str = ""  # the text just before it, for its preposition ("ab dem", "bis zum")
     weeks_ahead: bool = False  # "in zwei Wochen": a weekday beside it picks that week
 
 
@@ -234,12 +234,7 @@ def _clock_to_time(value: Optional[tuple[int, int]]) -> Optional[time]:
 
 class _Parser:
     def __init__(self, text: str, now: datetime, prefer_past: bool) -> None:
-        moment = now
-        if now.tzinfo is not None:
-            from common.clock import BERLIN
-
-            moment = now.astimezone(BERLIN)
-        self.today = moment.date()
+        self.today = (now.astimezone(BERLIN) if now.tzinfo is not None else now).date()
         self.prefer_past = prefer_past
         self.raw = _normalise(text)
         self.found = _Found()
@@ -248,7 +243,8 @@ class _Parser:
         self.s = ""
 
     # -- consuming matched text so no expression is read twice
-    def _take(self, pattern: str, handler) -> None:
+    def _take(self, pattern: str, handler: Callable[[re.Match], Optional[bool]]) -> None:
+        """Hand every match to handler and blank it out, unless the handler returns False."""
         out = []
         last = 0
         for match in re.finditer(pattern, self.s):
@@ -322,10 +318,10 @@ class _Parser:
     def _dates(self) -> None:
         f = self.found
 
-        def add(day: Optional[date], match: re.Match, kind: str = "day", past: bool = False) -> bool:
+        def add(day: Optional[date], match: re.Match, kind: str = "day") -> bool:
             if day is None:
                 return False
-            f.items.append(_Item(day, day, match.start(), kind, self._pre(match), past=past))
+            f.items.append(_Item(day, day, match.start(), kind, self._pre(match)))
             return True
 
         def iso(match: re.Match) -> bool:
@@ -511,7 +507,7 @@ class _Parser:
         def word(match: re.Match) -> bool:
             n = offsets[match.group(1)]
             day = self.today + timedelta(days=n)
-            f.items.append(_Item(day, day, match.start(), "rel", self._pre(match), past=n < 0))
+            f.items.append(_Item(day, day, match.start(), "rel", self._pre(match)))
             return True
 
         self._take(r"\b(vorgestern|gestern|heute|übermorgen|überübermorgen|morgen)\b", word)
@@ -560,8 +556,9 @@ class _Parser:
             f.items.append(_Item(self.today, last, match.start(), "range", ""))
             return True
 
-        self._take(r"\b(?:in|innerhalb|während)\s+(?:der|den|dem)\s+(?:nächsten|kommenden)\s+(?:" + count + r"\s+)?(tage[n]?|wochen?|monate?n?)\b", within)
+        self._take(r"\b(?:in|innerhalb|während)\s+(?:der|den|dem)\s+(?:nächsten|kommenden)\s+(?:" + count + r"\s+)?(tagen?|wochen|monaten?)\b", within)
         self._take(r"\b(?:in|innerhalb von|binnen)\s+" + count + r"\s+(tage[n]?|tag|wochen?|monate?n?)\b", ahead)
+        self._take(r"\b" + count + r"\s+(tage[n]?|tag|wochen?|monate?n?)\s+später\b", ahead)
 
         def ago(match: re.Match) -> bool:
             n = amount(match.group(1))
@@ -569,7 +566,7 @@ class _Parser:
             if step is None or n > 400:
                 return False
             day = self.today - step
-            f.items.append(_Item(day, day, match.start(), "rel", "", past=True))
+            f.items.append(_Item(day, day, match.start(), "rel", ""))
             return True
 
         self._take(r"\bvor\s+" + count + r"\s+(tage[n]?|wochen?|monate?n?)\b", ago)
@@ -606,7 +603,7 @@ class _Parser:
                 first, last = {"anfang": (monday, monday + timedelta(days=1)),
                                "mitte": (monday + timedelta(days=1), monday + timedelta(days=3)),
                                "ende": (monday + timedelta(days=3), monday + timedelta(days=4))}[part]
-            f.items.append(_Item(first, last, match.start(), "week", self._pre(match), past=k < 0))
+            f.items.append(_Item(first, last, match.start(), "week", self._pre(match)))
             return True
 
         self._take(r"\b(?:(anfang|mitte|ende)\s+(?:der\s+|dieser\s+)?)?(?:(?:in|im laufe|im lauf)\s+(?:der\s+)?)?" + qualifier
@@ -621,8 +618,7 @@ class _Parser:
                 saturday += timedelta(days=7)
             if k == -1:
                 saturday -= timedelta(days=7) if self.today.weekday() < 6 else timedelta(days=0)
-            f.items.append(_Item(saturday, saturday + timedelta(days=1), match.start(), "weekend", self._pre(match),
-                                 past=k == -1))
+            f.items.append(_Item(saturday, saturday + timedelta(days=1), match.start(), "weekend", self._pre(match)))
             return True
 
         self._take(r"\b(?:am\s+|übers?\s+)?" + qualifier + r"?\s*wochenende\b", weekend)
@@ -660,7 +656,7 @@ class _Parser:
                 -1 if word.startswith(("letzt", "vorig", "vergangen")) else 0
             first = this_first + relativedelta(months=k)
             a, b = part_range(first, part)
-            f.items.append(_Item(a, b, match.start(), "month", self._pre(match), past=k < 0))
+            f.items.append(_Item(a, b, match.start(), "month", self._pre(match)))
             return True
 
         self._take(r"\b(?:(anfang|mitte|ende)\s+)?(?:des\s+|im\s+|in\s+)?"

@@ -67,6 +67,12 @@ class Settings:
     handover_retention_days: int = 30
     handover_retention_interval_minutes: int = 60
     hotline_hours: str = "1-5 08:00-18:00"
+    # --- gateway rate limits (per process; see docs/operations.md)
+    rate_chat_per_session_per_minute: int = 30
+    rate_chat_per_ip_per_minute: int = 300
+    rate_calendar_per_ip_per_minute: int = 20
+    rate_calls_per_caller_per_hour: int = 10
+    rate_phone_turns_per_call_per_minute: int = 30
     # --- monitoring (docs/monitoring.md): Rasa's tracker store, read for the reports, and
     # the token for /metrics (empty = only requests from the loopback interface)
     tracker_url: str = ""
@@ -112,6 +118,11 @@ class Settings:
             handover_retention_days=_int(env, "HANDOVER_RETENTION_DAYS", 30),
             handover_retention_interval_minutes=_int(env, "HANDOVER_RETENTION_INTERVAL_MINUTES", 60),
             hotline_hours=_str(env, "HOTLINE_HOURS", "1-5 08:00-18:00"),
+            rate_chat_per_session_per_minute=_int(env, "RATE_CHAT_PER_SESSION_PER_MINUTE", 30),
+            rate_chat_per_ip_per_minute=_int(env, "RATE_CHAT_PER_IP_PER_MINUTE", 300),
+            rate_calendar_per_ip_per_minute=_int(env, "RATE_CALENDAR_PER_IP_PER_MINUTE", 20),
+            rate_calls_per_caller_per_hour=_int(env, "RATE_CALLS_PER_CALLER_PER_HOUR", 10),
+            rate_phone_turns_per_call_per_minute=_int(env, "RATE_PHONE_TURNS_PER_CALL_PER_MINUTE", 30),
             tracker_url=_str(env, "TRACKER_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"),
             metrics_token=_str(env, "METRICS_TOKEN", ""),
         )

@@ -7,6 +7,7 @@ from flask import Flask
 
 from booking_adapter.port import BookingPort
 from common.settings import Settings
+from gateway.errors import register_error_handlers
 from gateway.messages import load_messages
 from gateway.rasa_client import RasaClient
 
@@ -28,6 +29,7 @@ def create_app(
     app.extensions["rasa"] = rasa or RasaClient(settings.rasa_url)
     app.extensions["booking"] = booking
     app.extensions["messages"] = load_messages()
+    register_error_handlers(app)  # German answers for 4xx/5xx, never a stack trace
 
     from gateway import health, webchat
 

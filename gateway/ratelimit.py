@@ -60,3 +60,23 @@ class SlidingWindowLimiter:
 
     def __len__(self) -> int:
         return len(self._events)
+
+
+# --- the gateway's budgets (see docs/operations.md) ----------------------------------------
+
+
+class PhoneLimits:
+    """Per-process limits of the phone channel: new calls per caller number (anti-hoarding by
+    robo-dialling one number) and webhook turns per call (a looping or replaying client).
+    Withheld numbers are not counted per number; their turns still count per call."""
+
+    def __init__(self, calls_per_caller_per_hour: int = 10, turns_per_call_per_minute: int = 30):
+        self.calls_per_caller = SlidingWindowLimiter(calls_per_caller_per_hour, 3600)
+        self.turns_per_call = SlidingWindowLimiter(turns_per_call_per_minute, 60)
+
+    @classmethod
+    def from_settings(cls, settings) -> "PhoneLimits":
+        return cls(
+            int(getattr(settings, "rate_calls_per_caller_per_hour", 10)),
+            int(getattr(settings, "rate_phone_turns_per_call_per_minute", 30)),
+        )

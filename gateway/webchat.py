@@ -24,6 +24,7 @@ from gateway import ics
 from gateway.ratelimit import SlidingWindowLimiter
 from gateway.agents.relay import relay_to_agent
 from gateway.rasa_client import RasaUnavailable
+from gateway.sanitize import clean_text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webchat", __name__)
@@ -51,9 +52,20 @@ def load_webchat_text() -> dict[str, str]:
     return yaml.safe_load(_TEXT_FILE.read_text(encoding="utf-8"))
 
 
+def _limits_from(settings) -> ChatLimits:
+    """The limits configured by RATE_* settings (defaults as in ChatLimits)."""
+    if settings is None:
+        return ChatLimits()
+    return ChatLimits(
+        per_session=SlidingWindowLimiter(settings.rate_chat_per_session_per_minute, 60),
+        per_ip=SlidingWindowLimiter(settings.rate_chat_per_ip_per_minute, 60),
+        calendar_per_ip=SlidingWindowLimiter(settings.rate_calendar_per_ip_per_minute, 60),
+    )
+
+
 @bp.record_once
 def _wire(state) -> None:
-    state.app.extensions.setdefault("webchat_limits", ChatLimits())
+    state.app.extensions.setdefault("webchat_limits", _limits_from(state.app.extensions.get("settings")))
     state.app.extensions.setdefault("webchat_text", load_webchat_text())
 
 
@@ -115,17 +127,21 @@ def chat():
     if wait:
         log.info("chat turn refused: per-ip limit")
         return _refusal("rate_limited", 429, text_de["rate_limited"], wait)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting: json gives up with this, not ValueError
+        body = None
     if not isinstance(body, dict):
         return _refusal("invalid_json", 400, messages["message_empty"])
     session_id = str(body.get("session_id", ""))
     text = body.get("message")
     if not _SESSION_ID.match(session_id):
         return _refusal("invalid_session", 400)
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not clean_text(text):
         return _refusal("empty", 400, messages["message_empty"])
     if len(text) > MAX_MESSAGE_CHARS:
         return _refusal("too_long", 413, messages["message_too_long"])
+    text = clean_text(text)
     wait = limits.per_session.allow(f"session:{session_id}")
     if wait:
         log.info("chat turn refused: per-session limit")

@@ -8,6 +8,7 @@ Configure the Twilio number with:
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Callable
 
@@ -15,11 +16,18 @@ from flask import Blueprint, Request, Response, abort, current_app, request
 from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, get_signature_algorithm
 from werkzeug.exceptions import HTTPException
 
+from gateway.ratelimit import PhoneLimits
+from gateway.sanitize import clean_text
 from telephony.call import CallFlow
 from telephony.services import TelephonyServices
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telephony", __name__, url_prefix="/voice")
+
+
+@bp.record_once
+def _wire(state) -> None:
+    state.app.extensions.setdefault("phone_limits", PhoneLimits.from_settings(state.app.extensions.get("settings")))
 
 TWIML = "text/xml"
 
@@ -60,6 +68,44 @@ def check_signature():
         abort(403)
 
 
+_CALL_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
+_E164 = re.compile(r"^\+[1-9][0-9]{6,15}$")
+MAX_SPEECH_CHARS = 500
+MAX_DIGITS = 32
+
+
+@bp.before_request
+def check_call_and_limits():
+    """After the signature: a usable CallSid, then the per-call and per-caller budgets."""
+    call_sid = request.form.get("CallSid", "")
+    if not _CALL_SID.match(call_sid):
+        log.warning("telephony: refused %s %s: missing or malformed CallSid", request.method, request.path)
+        abort(400)
+    if request.endpoint not in ("telephony.incoming", "telephony.gather"):
+        return None
+    limits: PhoneLimits = current_app.extensions["phone_limits"]
+    flow = CallFlow(_services(), rasa=None)
+    if limits.turns_per_call.allow(f"call:{call_sid}"):
+        log.warning("telephony: call %s over the turn limit; hanging up", call_sid)
+        return _twiml(flow.twiml.hangup([flow.messages.get("too_many_turns")]))
+    caller = (request.form.get("From") or "").strip()
+    if request.endpoint == "telephony.incoming" and _E164.match(caller):
+        if limits.calls_per_caller.allow(f"caller:{caller}"):
+            log.warning("telephony: call %s refused: caller over the calls-per-hour limit", call_sid)
+            return _twiml(flow.twiml.hangup([flow.messages.get("too_many_calls")]))
+    return None
+
+
+def _form() -> dict[str, str]:
+    """The webhook fields, with what the caller said or keyed in cleaned and cut to size."""
+    form = request.form.to_dict()
+    if "SpeechResult" in form:
+        form["SpeechResult"] = clean_text(form["SpeechResult"])[:MAX_SPEECH_CHARS]
+    if "Digits" in form:
+        form["Digits"] = form["Digits"].strip()[:MAX_DIGITS]
+    return form
+
+
 def _twiml(xml: str) -> Response:
     return Response(xml, mimetype=TWIML)
 
@@ -76,12 +122,12 @@ def _timed(turn: Callable[[CallFlow], str]) -> Response:
 
 @bp.post("/incoming")
 def incoming():
-    return _timed(lambda flow: flow.incoming(request.form))
+    return _timed(lambda flow: flow.incoming(_form()))
 
 
 @bp.post("/gather")
 def gather():
-    return _timed(lambda flow: flow.gather(request.form))
+    return _timed(lambda flow: flow.gather(_form()))
 
 
 @bp.post("/dial-status")

@@ -14,6 +14,7 @@ export
 endif
 
 .PHONY: help setup services seed train run test test-unit test-integration test-browser test-rasa test-e2e eval bench call lock clean retention
+.PHONY: report report-demo
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
@@ -71,6 +72,16 @@ lock: ## re-resolve both lock files from requirements/*.in
 
 retention: ## delete hand-overs, transcripts and callbacks past HANDOVER_RETENTION_DAYS (cron-able)
 	@$(PY) -m handover retention
+
+DEMO := $(CURDIR)/var/demo
+DEMO_NOW := 2026-11-23T12:00:00
+report: seed ## the service-promise report (HTML, last 7 days) from the booking and tracker stores, in var/reports/
+	$(PY) -m monitoring report --days 7 --out var/reports/serviceversprechen-$$(date +%Y-%m-%d).html
+
+report-demo: setup ## the report from seeded synthetic traffic (28 days, var/demo/), no production data needed
+	rm -f $(DEMO)/booking.db* $(DEMO)/tracker.db*
+	$(PY) -m monitoring generate --seed 1 --days 28 --booking-url sqlite:///$(DEMO)/booking.db --tracker-url sqlite:///$(DEMO)/tracker.db --now $(DEMO_NOW)
+	$(PY) -m monitoring report --days 28 --out var/reports/demo.html --booking-url sqlite:///$(DEMO)/booking.db --tracker-url sqlite:///$(DEMO)/tracker.db --now $(DEMO_NOW)
 
 clean: ## remove trained models and local data (keeps the virtual environments)
 	rm -rf models var results

@@ -73,7 +73,7 @@ _UMLAUT_VOCAB = {
 _ASAP = re.compile(
     r"so\s*(?:bald|schnell|früh|zeitnah)\s*(?:wie|als)\s*möglich|schnellst\s*möglich|schnellstens"
     r"|baldmöglichst|baldigst|frühest\s*möglich\w*|nächstmöglich\w*|möglichst\s+(?:bald|schnell|früh|zeitnah)"
-    r"|\basap\b|a\.s\.a\.p|egal\s+wann|wann\s+(?:ist\s+)?(?:mir\s+)?egal|wann\s+(?:auch\s+)?immer"
+    r"|\basap\b|a\.s\.a\.p|egal\s+wann|egal\s+(?:an\s+)?welche[mnrs]?\s+(?:tag|zeit|uhrzeit|termin|datum|wochentag)|wann\s+(?:ist\s+)?(?:mir\s+)?egal|wann\s+(?:auch\s+)?immer"
     r"|jederzeit|zu\s+jeder\s+zeit|zeitlich\s+(?:ist\s+)?(?:mir\s+)?egal|tag\s+(?:ist\s+)?(?:mir\s+)?egal"
     r"|(?:der|den|die|einen|ersten?|nächsten?)\s+(?:nächsten\s+)?(?:frühesten|freien|verfügbaren|möglichen)\s+(?:freien\s+)?termin"
     r"|erstbeste\w*|\bsofort\b|\bumgehend\b|\bzeitnah\b|wann\s+es\s+(?:am\s+schnellsten\s+)?geht"
@@ -271,6 +271,8 @@ class _Parser:
                    r"|\bn abend\b|\bmoin\b", " ", s)
         s = words_to_digits(s)
         s = _drop_fillers(s)
+        s = re.sub(r"\b(heute|morgen|übermorgen)\s+nicht\b(?!\s+(?:vor|nach|ab|bis)\b)", " ", s)  # "heute nicht, aber morgen"
+        s = re.sub(r"\b(" + "|".join(WEEKDAYS) + r")(s?)\s+nicht\b(?!\s+(?:vor|nach|ab|bis)\b)", r"nicht \1\2", s)
         s = _REPLACED.sub(" ", s)  # "Dienstag statt Montag", "nicht morgen, übermorgen"
         s = re.sub(r"\b(" + "|".join(WEEKDAYS) + r"|heute|morgen|übermorgen|gestern)\s+(morgen|früh)\b", r"\1 morgens", s)
         s = re.sub(r"\b(?:am|jeden|in der|am frühen) (morgen|früh)\b", "morgens", s)
@@ -335,6 +337,19 @@ class _Parser:
             return add(_safe_date(year, int(match.group(2)), int(match.group(1))), match)
 
         self._take(r"(?<![\d:])(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})\b(?!\s*uhr)(?![:.]\d)", full)
+
+        def two_days_one_month(match: re.Match) -> bool:
+            month = _MONTH_WORDS[match.group(4)]
+            a = self._day_month(int(match.group(1)), month, None)
+            b = self._day_month(int(match.group(3)), month, None)
+            if a is None or b is None:
+                return False
+            f.items.append(_Item(a, a, match.start(), "day", self._pre(match)))
+            f.items.append(_Item(b, b, match.start() + 1, "day", f" {match.group(2)} "))
+            return True
+
+        self._take(r"(?<![\d:])(\d{1,2})\.?\s*(oder|und|bis|-)\s*(?:zum\s+|den\s+|dem\s+)?(\d{1,2})\.?\s*(" + _MONTH_RE + r")\b\.?",
+                   two_days_one_month)
 
         def with_month_name(match: re.Match) -> bool:
             month = _MONTH_WORDS[match.group(2)]
@@ -786,10 +801,12 @@ class _Parser:
             qualifier = next((w[1] for w in named if w[1]), "")
             if first is not None:
                 joined = re.compile(r"\b(?:oder|und)\s*(?:am\s+|den\s+)?$")
-                if first == last and first.weekday() not in days and (
-                        joined.search(self._weekday_pre) or any(joined.search(item.pre) for item in items)):
-                    # "morgen oder Mittwoch": either day
-                    chosen = sorted({first} | {self._weekday_day(d, qualifier) for d in days})
+                outside = not any((first + timedelta(days=i)).weekday() in days
+                                  for i in range(min((last - first).days + 1, 7)))
+                if outside and (joined.search(self._weekday_pre) or any(joined.search(item.pre) for item in items)):
+                    # "morgen oder Mittwoch", "am Wochenende oder Montag": either
+                    chosen = sorted({first + timedelta(days=i) for i in range((last - first).days + 1)}
+                                    | {self._weekday_day(d, qualifier) for d in days})
                     first, last = chosen[0], chosen[-1]
                     if (last - first).days + 1 != len(chosen):
                         weekdays = {d.weekday() for d in chosen}
@@ -808,16 +825,6 @@ class _Parser:
                 first, last = resolved[0], resolved[-1]
                 if len(resolved) > 1:
                     weekdays = set(days)
-                else:
-                    op = self._operator(self._weekday_pre)
-                    if op == "bis":
-                        first = min(today, first)
-                    elif op == "ab":
-                        last = first + timedelta(days=HORIZON_DAYS - 1)
-                    elif op == "vor":
-                        first, last = min(today, first - timedelta(days=1)), first - timedelta(days=1)
-                    elif op == "nach":
-                        first, last = first + timedelta(days=1), first + timedelta(days=HORIZON_DAYS)
             if span and weekdays is not None and len(days) == days[-1] - days[0] + 1:
                 weekdays_span = True
             else:
@@ -840,16 +847,19 @@ class _Parser:
         if weekdays is not None and first != last:
             matching = [first + timedelta(days=i) for i in range((last - first).days + 1)
                         if (first + timedelta(days=i)).weekday() in weekdays]
-            if not matching:
-                return None
+            if not matching:  # a weekday the range does not contain: keep the range, flag it
+                matching = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+                weekdays, conflict = None, True
             future = [d for d in matching if d >= today]
             if future and not self.prefer_past:
                 matching = future
             first, last = matching[0], matching[-1]
-            if len(weekdays) == 7 or weekdays_span:
+            if weekdays is not None and (len(weekdays) == 7 or weekdays_span):
                 weekdays = None
         if first == last:
             weekdays = None
+            if len(named) == 1 and not named[0][2] and not span:
+                first, last = self._apply_operator(self._operator(self._weekday_pre), first)
 
         if not self.prefer_past and first < today <= last:
             first = today
@@ -892,6 +902,18 @@ class _Parser:
             return min(today, end), end, weeks_ahead
         return first, last, weeks_ahead
 
+    def _apply_operator(self, op: str, day: date) -> tuple[date, date]:
+        """A single weekday with a preposition: "ab Mittwoch", "bis Freitag", "vor Donnerstag"."""
+        if op == "ab":
+            return day, day + timedelta(days=HORIZON_DAYS - 1)
+        if op == "bis":
+            return min(self.today, day), day
+        if op == "vor":
+            return min(self.today, day - timedelta(days=1)), day - timedelta(days=1)
+        if op == "nach":
+            return day + timedelta(days=1), day + timedelta(days=HORIZON_DAYS)
+        return day, day
+
     @staticmethod
     def _operator(pre: str) -> str:
         match = re.search(r"\b(nicht vor|nicht nach|ab|frühestens|nach|bis|spätestens|vor|zwischen|von|vom)\s*"
@@ -930,6 +952,8 @@ class _Parser:
             new_hi = min(hi, phi) if hi else phi
             if new_lo < new_hi:
                 lo, hi = new_lo, new_hi
+        if lo is not None and hi is not None and lo >= hi:  # contradictory bounds: keep the lower one
+            hi = None
         return _clock_to_time(lo), _clock_to_time(hi), exact
 
 

@@ -21,8 +21,11 @@ def _concrete(rule) -> str:
 
 
 def protected_rules(app):
+    """The console, its API, and any other view guarded by login_required (e.g. /reports)."""
     rules = [r for r in app.url_map.iter_rules()
-             if r.rule.startswith(("/agents", "/api/agents")) and r.endpoint not in PUBLIC]
+             if (r.rule.startswith(("/agents", "/api/agents"))
+                 or hasattr(app.view_functions[r.endpoint], "login_required_role"))
+             and r.endpoint not in PUBLIC]
     assert len(rules) >= 20  # the whole console, not an empty list
     return rules
 

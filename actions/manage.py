@@ -123,11 +123,10 @@ class ActionManageAppointment(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         if int(tracker.get_slot("verification_failures") or 0) >= MAX_VERIFICATION_FAILURES:
             dispatcher.utter_message(response="utter_verification_locked")
-            dispatcher.utter_message(
-                response="utter_handover",
-                json_message={"handover": {"reason": "verification_failed"}},
-            )
-            return [*reset_manage_slots(), SlotSet("verification_failures", 0)]
+            from actions.handover import hand_over  # writes the record for the agents
+
+            return [*reset_manage_slots(), SlotSet("verification_failures", 0),
+                    *hand_over(dispatcher, tracker, "verification_failed")]
 
         appointment = verified_appointment(tracker)
         goal = tracker.get_slot("manage_goal")

@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import wiring
+from actions import escalation, wiring
 from actions.conversation import booking_channel, caller_number, chosen_offer, is_voice
 from booking_adapter.port import Appointment, AppointmentLimitReached, BookingError, Contact
 from common.clock import BERLIN
@@ -17,6 +17,7 @@ from german.formatting import day_text, spoken_code, spoken_phone, time_text
 FORM_SLOTS = (
     "service", "location", "when", "chosen_slot", "person_name", "phone_number",
     "booking_confirmed", "offered_slots", "reschedule_code", "move_in_date",
+    "repair_misses", "repair_slot", "repair_choices",
 )
 
 
@@ -43,6 +44,9 @@ class ActionAskPhoneNumber(Action):
         return "action_ask_phone_number"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        escalated = escalation.escalate(dispatcher, tracker, "phone_number")
+        if escalated is not None:
+            return escalated
         own = caller_number(tracker) if is_voice(tracker) else None
         if own:
             dispatcher.utter_message(
@@ -64,6 +68,9 @@ class ActionAskBookingConfirmed(Action):
         booking = wiring.current().booking
         if offer is None:  # the hold vanished; go back to choosing
             return [SlotSet("chosen_slot", None), SlotSet("offered_slots", None)]
+        escalated = escalation.escalate(dispatcher, tracker, "booking_confirmed")
+        if escalated is not None:
+            return escalated
         rescheduling = bool(tracker.get_slot("reschedule_code"))
         dispatcher.utter_message(
             response="utter_ask_reschedule_confirmed" if rescheduling else "utter_ask_booking_confirmed",

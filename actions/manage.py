@@ -10,11 +10,11 @@ from typing import Any, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import wiring
+from actions import escalation, wiring
 from actions.conversation import caller_number
+from actions.form_repair import RepairingFormValidation
 from booking_adapter.port import (
     Appointment,
     AppointmentNotActive,
@@ -59,9 +59,15 @@ def reset_manage_slots() -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in MANAGE_SLOTS]
 
 
-class ValidateManageForm(FormValidationAction):
+class ValidateManageForm(RepairingFormValidation):
     def name(self) -> str:
         return "validate_manage_form"
+
+    def counts_as_miss(self, values: dict[str, Any]) -> bool:
+        return "verification_failures" not in values  # wrong data has its own limit
+
+    def stale_after(self, slot: str) -> list[str]:
+        return []
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         if tracker.get_slot("manage_goal") == "check":
@@ -109,6 +115,9 @@ class ActionAskManageConfirmed(Action):
         appointment = verified_appointment(tracker)
         if appointment is None:
             return [SlotSet("manage_code", None), SlotSet("manage_phone", None)]
+        escalated = escalation.escalate(dispatcher, tracker, "manage_confirmed")
+        if escalated is not None:
+            return escalated
         goal = tracker.get_slot("manage_goal") or "cancel"
         dispatcher.utter_message(
             response=f"utter_ask_manage_confirmed_{goal}", **appointment_details(appointment)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import wiring
+from actions import escalation, wiring
 from actions.conversation import booking_channel, is_voice, offered
 from actions.validation import ANY_LOCATION
 from booking_adapter.port import HoldLimitReached, Slot, SlotQuery, SlotTaken
@@ -42,7 +42,7 @@ def build_query(
 
 
 def widened(query: SlotQuery) -> list[SlotQuery]:
-    """Nearest alternatives when nothing fits: other time of day, later days, other places."""
+    """Last resort when no near alternative exists: drop the wishes one after the other."""
     steps = [replace(query, time_from=None, time_to=None, weekdays=None)]
     if query.latest is not None:
         steps.append(replace(steps[-1], latest=query.latest + timedelta(days=14)))
@@ -50,6 +50,36 @@ def widened(query: SlotQuery) -> list[SlotQuery]:
     if query.location_keys is not None:
         steps.append(replace(steps[-1], location_keys=None, earliest=None, latest=None))
     return steps
+
+
+def alternative_queries(query: SlotQuery) -> list[SlotQuery]:
+    """The nearest alternatives to a wish that nothing fits, one change at a time:
+    another time of day on the wished days, the next days after the wished ones at the
+    wished time, another place at the wished time."""
+    queries = []
+    if query.time_from is not None or query.time_to is not None:
+        queries.append(replace(query, time_from=None, time_to=None))
+    if query.latest is not None:
+        queries.append(replace(query, earliest=query.latest + timedelta(days=1),
+                               latest=query.latest + timedelta(days=14), weekdays=None))
+    elif query.weekdays:
+        queries.append(replace(query, weekdays=None))
+    if query.location_keys is not None:
+        queries.append(replace(query, location_keys=None))
+    return queries
+
+
+def nearest_alternatives(find_slots: Callable[[SlotQuery], list[Slot]], query: SlotQuery) -> list[Slot]:
+    """A few slots from each kind of alternative, earliest first, no slot twice."""
+    queries = alternative_queries(query)
+    if not queries:
+        return []
+    each = max(1, -(-query.limit // len(queries)))
+    found: dict[tuple[str, datetime], Slot] = {}
+    for alternative in queries:
+        for slot in find_slots(replace(alternative, limit=each)):
+            found.setdefault((slot.location_key, slot.start), slot)
+    return sorted(found.values(), key=lambda slot: slot.start)[: query.limit]
 
 
 def offer_entry(hold_id: str, slot: Slot) -> dict[str, Any]:
@@ -75,6 +105,9 @@ class ActionAskChosenSlot(Action):
     ) -> list[dict[str, Any]]:
         offers = offered(tracker)
         if offers:
+            misses = escalation.level(tracker, "chosen_slot")
+            if misses == 1 and escalation.said_something_this_turn(tracker):
+                return []  # the validator asked again in other words
             self._present(dispatcher, tracker, offers, alternative=False)
             return []
 
@@ -95,10 +128,12 @@ class ActionAskChosenSlot(Action):
             query = replace(query, earliest=None, latest=deadline)
         slots = services.booking.find_slots(query)
         alternative = False
+        if not slots:
+            slots, alternative = nearest_alternatives(services.booking.find_slots, query), True
         for broader in widened(query):
             if slots:
                 break
-            slots, alternative = services.booking.find_slots(broader), True
+            slots = services.booking.find_slots(broader)
 
         services.booking.release_holds(tracker.sender_id)
         offers = []
@@ -116,8 +151,9 @@ class ActionAskChosenSlot(Action):
             dispatcher.utter_message(response="utter_no_slots", service_name=service_name)
             return [SlotSet("offered_slots", None)]
         if alternative and deadline is not None:
-            dispatcher.utter_message(response="utter_move_deadline_missed", deadline=day_text(deadline))
-            alternative = False
+            if all(datetime.fromisoformat(offer["start"]).date() > deadline for offer in offers):
+                dispatcher.utter_message(response="utter_move_deadline_missed", deadline=day_text(deadline))
+                alternative = False
         self._present(dispatcher, tracker, offers, alternative)
         return [SlotSet("offered_slots", offers)]
 

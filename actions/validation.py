@@ -6,11 +6,11 @@ from typing import Any, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.conversation import caller_number, offered
+from actions.form_repair import RepairingFormValidation, previous_value
 from booking_adapter.port import UnknownLocation, UnknownService
 from german.dates import parse_date, parse_when
 from german.formatting import day_text
@@ -38,13 +38,18 @@ def _latest_text(tracker: Tracker) -> str:
 
 
 def _criteria_changed(tracker: Tracker, slot: str, value: Any) -> dict[str, Any]:
-    """A changed service, place or time invalidates the slots offered so far."""
-    if tracker.get_slot(slot) is not None and tracker.get_slot(slot) != value:
+    """A changed service, place or time invalidates the slots offered so far.
+
+    The tracker already holds the new value as a candidate; the old one is the value the
+    slot had before the person's latest message."""
+    old = previous_value(tracker, slot)
+    if old is not None and old != value:
+        wiring.current().booking.release_holds(tracker.sender_id)
         return {"offered_slots": None, "chosen_slot": None}
     return {}
 
 
-class ValidateBookingForm(FormValidationAction):
+class ValidateBookingForm(RepairingFormValidation):
     def name(self) -> str:
         return "validate_booking_form"
 

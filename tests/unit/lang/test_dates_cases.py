@@ -86,3 +86,10 @@ def test_as_soon_as_possible_in_every_wording():
     for text in ("so bald wie möglich", "schnellstmöglich", "egal wann", "asap", "äh so schnell wie möglich"):
         when = parse_when(text, MONDAY)
         assert when is not None and when.asap, text
+
+
+def test_the_evaluation_script_fails_when_accuracy_is_below_target(monkeypatch, capsys):
+    assert date_eval.main(["--no-dateparser"]) == 0
+    monkeypatch.setattr(date_eval, "ours_correct", lambda case, when: case.style == "chat")
+    assert date_eval.main(["--no-dateparser"]) == 1
+    assert "TARGET MISSED" in capsys.readouterr().out

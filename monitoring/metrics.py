@@ -21,6 +21,7 @@ from typing import Iterable, Optional, Sequence
 from common.clock import BERLIN
 from monitoring.records import (
     CHANNELS,
+    OpeningRecord,
     PROMISE_DAYS,
     BookingEvent,
     Conversation,
@@ -292,3 +293,53 @@ def booked_starts(events: Iterable[BookingEvent], first: date, last: date) -> li
     """Start times of the appointments booked or moved to in [first, last] (by event day)."""
     return [e.start for e in events if e.action in ("booked", "rescheduled")
             and first <= e.at.astimezone(BERLIN).date() <= last]
+
+
+# --- opening hours offered ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpeningSummary:
+    """Counter-hours offered (opening hours x counters) and how many weekday openings span
+    the promised 8-18 at least."""
+
+    counter_hours: float
+    saturday: float
+    early: float  # before 09:00
+    late: float  # from 17:00
+    weekday_openings: int  # (location, Mon-Fri day) pairs that are open at all
+    weekday_openings_8_to_18: int  # ... of which open from 8:00 or earlier until 18:00 or later
+
+    def share(self, name: str) -> Optional[float]:
+        return getattr(self, name) / self.counter_hours if self.counter_hours else None
+
+    @property
+    def share_8_to_18(self) -> Optional[float]:
+        return share(self.weekday_openings_8_to_18, self.weekday_openings)
+
+
+def _hours(start: time, end: time) -> float:
+    return max(0.0, (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60)
+
+
+def _overlap(start: time, end: time, lo: time, hi: time) -> float:
+    return _hours(max(start, lo), min(end, hi))
+
+
+def opening_summary(records: Iterable[OpeningRecord]) -> OpeningSummary:
+    total = saturday = early = late = 0.0
+    open_days = spanning = 0
+    for record in records:
+        for start, end in record.intervals:
+            hours = _hours(start, end) * record.counters
+            total += hours
+            if record.day.weekday() == 5:
+                saturday += hours
+            early += _overlap(start, end, time(0, 0), EARLY_BEFORE) * record.counters
+            late += _overlap(start, end, LATE_FROM, time(23, 59, 59)) * record.counters
+        if record.intervals and record.day.weekday() < 5:
+            open_days += 1
+            first = min(s for s, _ in record.intervals)
+            last = max(e for _, e in record.intervals)
+            spanning += first <= time(8, 0) and last >= time(18, 0)
+    return OpeningSummary(total, saturday, early, late, open_days, spanning)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Optional
 
 CHANNELS = ("phone", "chat", "agent")  # the order in every table and chart
@@ -78,3 +78,13 @@ class MoveRegistration:
     @property
     def inside_deadline(self) -> bool:
         return self.appointment_day <= self.deadline
+
+
+@dataclass(frozen=True)
+class OpeningRecord:
+    """One location's opening on one day: its intervals (local times) and its counters."""
+
+    location_key: str
+    day: date
+    intervals: tuple[tuple[time, time], ...]
+    counters: int = 1

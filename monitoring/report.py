@@ -23,6 +23,7 @@ from monitoring.records import PROMISE_DAYS, BookingEvent, Conversation
 from monitoring.tracker import conversations_from_events, read_tracker_rows
 
 HERE = Path(__file__).resolve().parent
+OPENING_DAYS = 14  # opening hours are summed over the next two weeks
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +47,7 @@ class Report:
     booked: metrics.TimeOfDay
     open_holds: Optional[int]
     tracker_available: bool
+    opening: metrics.OpeningSummary  # the next 14 days from today
     service_names: dict[str, str] = field(default_factory=dict)
 
 
@@ -84,6 +86,7 @@ def build_report(
         booked=metrics.time_of_day(metrics.booked_starts(in_period, first, last)),
         open_holds=sources.open_holds(port, now),
         tracker_available=tracker_available,
+        opening=metrics.opening_summary(sources.opening_records(port, last, OPENING_DAYS)),
         service_names={s.key: s.name for s in port.services()},
     )
 
@@ -103,6 +106,10 @@ def days_text(days: Optional[int]) -> str:
     if days is None:
         return _t("no_slot")
     return _t("one_day") if days == 1 else _t("days", days=days)
+
+
+def hours(value: float) -> str:
+    return f"{round(value):,}".replace(",", ".")
 
 
 def short_location(name: str) -> str:
@@ -155,7 +162,7 @@ def reason_chart(report: Report):
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(percent=percent, days_text=days_text, short_location=short_location, day_label=day_label)
+    env.filters.update(percent=percent, hours=hours, days_text=days_text, short_location=short_location, day_label=day_label)
     return env
 
 
@@ -205,4 +212,8 @@ def key_figures(report: Report) -> dict[str, Any]:
         "booked": {"total": report.booked.total, "saturday": report.booked.saturday,
                    "early": report.booked.early, "late": report.booked.late},
         "open_holds": report.open_holds,
+        "opening": {"counter_hours": report.opening.counter_hours, "saturday": report.opening.saturday,
+                    "early": report.opening.early, "late": report.opening.late,
+                    "weekday_openings": report.opening.weekday_openings,
+                    "weekday_openings_8_to_18": report.opening.weekday_openings_8_to_18},
     }

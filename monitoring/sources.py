@@ -2,7 +2,7 @@
 tracker store. Everything the metrics need is turned into `records` here."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from booking_adapter.models import AppointmentHistoryRow, AppointmentRow, AppointmentServiceRow, HoldRow
 from booking_adapter.port import BookingPort, SlotQuery
 from common.clock import BERLIN
-from monitoring.records import BookingEvent, LeadTime
+from monitoring.records import BookingEvent, LeadTime, OpeningRecord
 
 
 def _engines(port: BookingPort):
@@ -88,4 +88,19 @@ def lead_times(port: BookingPort, now: datetime, channel: str = "chat") -> list[
     for key in services:
         if any(key in loc.service_keys for loc in port.locations()):
             result.append(LeadTime("*", "*", key, days(key, None)))
+    return result
+
+
+def opening_records(port: BookingPort, first: date, days: int = 14) -> list[OpeningRecord]:
+    """Opening hours of every location for `days` days from `first` (holidays and dated
+    exceptions included), with the number of counters where the port knows it."""
+    catalogue = getattr(port, "catalogue", None)
+    result = []
+    for location in port.locations():
+        definition = catalogue.locations.get(location.key) if catalogue is not None else None
+        counters = definition.counters if definition is not None else 1
+        for n in range(days):
+            day = first + timedelta(days=n)
+            opening = port.opening_day(location.key, day)
+            result.append(OpeningRecord(location.key, day, tuple((i.start, i.end) for i in opening.intervals), counters))
     return result

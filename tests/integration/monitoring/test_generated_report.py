@@ -61,6 +61,9 @@ def test_offered_slots_are_read_from_the_tracker_and_booked_ones_from_the_store(
     assert figures["offered"]["total"] == sum(len(c.offered_starts) for c in conversations)
     assert figures["booked"]["total"] == world.summary.bookings + world.summary.agent_bookings + world.summary.reschedules
     assert figures["offered"]["early"] + figures["offered"]["late"] <= figures["offered"]["total"]
+    opening = figures["opening"]
+    assert 0 < opening["saturday"] < opening["counter_hours"], "Saturday opening at the central office"
+    assert opening["weekday_openings"] > 100 and opening["weekday_openings_8_to_18"] <= opening["weekday_openings"]
 
 
 def test_the_rendered_report_from_generated_traffic_has_all_three_charts(world):

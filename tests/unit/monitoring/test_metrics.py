@@ -195,3 +195,31 @@ def test_time_of_day_is_judged_in_berlin_time_not_utc():
     utc = datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc)  # 08:30 in Berlin: early
     assert metrics.time_of_day([utc]).early == 1
     assert metrics.time_of_day([]).share("early") is None
+
+
+# --- opening hours ------------------------------------------------------------------------------
+
+
+def test_opening_hours_in_counter_hours_with_saturday_early_late_and_the_8_to_18_span():
+    from datetime import time
+
+    from monitoring.records import OpeningRecord
+
+    records = [
+        # Monday 7:30-12:00 and 13:00-18:30, two counters: 10 h x 2 = 20
+        OpeningRecord("altona", date(2026, 11, 23), ((time(7, 30), time(12, 0)), (time(13, 0), time(18, 30))), 2),
+        # Tuesday 9-16, one counter: 7 h, does not span 8-18
+        OpeningRecord("altona", date(2026, 11, 24), ((time(9, 0), time(16, 0)),), 1),
+        # Saturday 8-13, three counters: 15 h, 3 of them early
+        OpeningRecord("mitte", date(2026, 11, 28), ((time(8, 0), time(13, 0)),), 3),
+        # a holiday: closed, counts nowhere
+        OpeningRecord("altona", date(2026, 12, 25), (), 2),
+    ]
+    summary = metrics.opening_summary(records)
+    assert summary.counter_hours == 20 + 7 + 15
+    assert summary.saturday == 15
+    assert summary.early == 1.5 * 2 + 1 * 3
+    assert summary.late == 1.5 * 2
+    assert (summary.weekday_openings, summary.weekday_openings_8_to_18) == (2, 1)
+    assert summary.share_8_to_18 == 0.5
+    assert summary.share("saturday") == pytest.approx(15 / 42)

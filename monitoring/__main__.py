@@ -39,7 +39,12 @@ def _report(args: argparse.Namespace) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render_report(report), encoding="utf-8")
             print(f"report written to {path}", file=sys.stderr)
-        if args.json or not args.out:
+        if args.pdf:
+            from monitoring.pdf import html_to_pdf
+
+            html_to_pdf(render_report(report), Path(args.pdf))
+            print(f"PDF written to {args.pdf}", file=sys.stderr)
+        if args.json or not (args.out or args.pdf):
             print(json.dumps(key_figures(report), indent=2, ensure_ascii=False))
     finally:
         port.close()
@@ -85,6 +90,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     report = sub.add_parser("report", help="the service-promise report as one HTML file (and/or JSON)")
     common(report)
     report.add_argument("--out", help="write the HTML report here")
+    report.add_argument("--pdf", help="also print the report to this PDF file (needs Chromium)")
     report.add_argument("--days", type=int, default=7, help="days covered, today included (default 7)")
     report.add_argument("--channel", default="chat", help="channel whose lead time is measured (chat|phone)")
     report.add_argument("--json", action="store_true", help="print the key figures as JSON")

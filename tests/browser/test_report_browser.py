@@ -74,3 +74,19 @@ def test_on_a_phone_charts_and_tables_scroll_in_their_box_and_the_page_does_not(
     for chart in report.find_all("svg.chart"):
         assert chart.size["width"] >= 600, "charts keep a readable size and scroll sideways instead"
     report.full_page_screenshot("report-phone.png", 390)
+
+
+def test_the_print_layout_hides_the_page_links_and_the_pdf_is_written(report, tmp_path):
+    from monitoring.pdf import html_to_pdf
+
+    report.open("/reports?days=7", fresh=False)
+    report.wait(lambda d: report.find_all("svg.chart"), message="charts")
+    report.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not report.find("nav.actions").is_displayed()
+        report.full_page_screenshot("report-print.png", 794)  # A4 width at 96 dpi
+    finally:
+        report.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    html = report.driver.page_source
+    pdf = html_to_pdf(html, tmp_path / "report.pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000

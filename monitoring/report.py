@@ -63,7 +63,8 @@ def build_report(
     last = now.date()
     first = last - timedelta(days=days - 1)
     since = datetime.combine(first, datetime.min.time(), BERLIN)
-    events = sources.booking_events(port)  # all: move registrations may refer to older bookings
+    # a day more than the period: a conversation begun before midnight books after it
+    events = sources.booking_events(port, since - timedelta(days=1))
     in_period = [e for e in events if e.at >= since]
     conversations: list[Conversation] = []
     tracker_available = tracker is not None

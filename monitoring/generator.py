@@ -15,7 +15,7 @@ import json
 import random
 import time as timer
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Optional
 
 from sqlalchemy import insert

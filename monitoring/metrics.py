@@ -13,7 +13,7 @@ Definitions (also in docs/monitoring.md):
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import median
 from typing import Iterable, Optional, Sequence

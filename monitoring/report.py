@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from booking_adapter.port import BookingPort
 from common.clock import BERLIN
 from monitoring import charts, metrics, sources
-from monitoring.records import PROMISE_DAYS, BookingEvent, Conversation
+from monitoring.records import PROMISE_DAYS, Conversation
 from monitoring.tracker import conversations_from_events, read_tracker_rows
 
 HERE = Path(__file__).resolve().parent

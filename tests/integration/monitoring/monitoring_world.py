@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from booking_adapter.bootstrap import build_booking_port, seed_store

@@ -118,7 +118,7 @@ class RepairingFormValidation(FormValidationAction, abc.ABC):
         asked = tracker.get_slot(REQUESTED)
         answering = bool(asked) and answers_question(tracker, self.form_name())
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
-        before = {slot: tracker.get_slot(slot) for slot in required}
+        before = {slot: previous_value(tracker, slot) for slot in required}
         lead: list[dict[str, Any]] = []
         if tracker.get_slot(escalation.EXHAUSTED):
             lead.append(SlotSet(escalation.EXHAUSTED, None))

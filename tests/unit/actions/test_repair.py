@@ -122,6 +122,17 @@ def test_another_day_while_giving_the_name_changes_the_wish_and_drops_the_offers
     assert said == []
 
 
+def test_another_service_while_the_place_is_asked_is_a_correction_not_a_miss(booking):
+    tracker = form_tracker({"service": "reisepass"}, "ich meinte Personalausweis", intent="correct",
+                           candidates={"service": "personalausweis"},
+                           entities=[{"entity": "service", "value": "personalausweis", "start": 10, "end": 26}],
+                           requested="location")
+    values, said = run_form(ValidateBookingForm(), tracker)
+    assert values["service"] == "personalausweis"
+    assert "repair_misses" not in values and said == []
+    assert values["requested_slot"] == "location"
+
+
 def test_a_surname_alone_at_the_read_back_replaces_only_the_surname(booking):
     filled = offer_and_choose(booking)
     tracker = form_tracker(filled, "der Name ist falsch, Meier", intent="correct",

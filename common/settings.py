@@ -73,6 +73,8 @@ class Settings:
     rate_calendar_per_ip_per_minute: int = 20
     rate_calls_per_caller_per_hour: int = 10
     rate_phone_turns_per_call_per_minute: int = 30
+    # several Rasa instances behind the gateway (comma-separated base URLs); empty = RASA_URL
+    rasa_urls: str = ""
     # --- monitoring (docs/monitoring.md): Rasa's tracker store, read for the reports, and
     # the token for /metrics (empty = only requests from the loopback interface)
     tracker_url: str = ""
@@ -123,6 +125,7 @@ class Settings:
             rate_calendar_per_ip_per_minute=_int(env, "RATE_CALENDAR_PER_IP_PER_MINUTE", 20),
             rate_calls_per_caller_per_hour=_int(env, "RATE_CALLS_PER_CALLER_PER_HOUR", 10),
             rate_phone_turns_per_call_per_minute=_int(env, "RATE_PHONE_TURNS_PER_CALL_PER_MINUTE", 30),
+            rasa_urls=_str(env, "RASA_URLS", ""),
             tracker_url=_str(env, "TRACKER_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"),
             metrics_token=_str(env, "METRICS_TOKEN", ""),
         )

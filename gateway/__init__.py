@@ -10,6 +10,7 @@ from common.settings import Settings
 from gateway.errors import register_error_handlers
 from gateway.messages import load_messages
 from gateway.rasa_client import RasaClient
+from gateway.rasa_pool import rasa_client_for
 
 
 def create_app(
@@ -26,7 +27,7 @@ def create_app(
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=64 * 1024)
     app.extensions["settings"] = settings
-    app.extensions["rasa"] = rasa or RasaClient(settings.rasa_url)
+    app.extensions["rasa"] = rasa or rasa_client_for(settings)  # one Rasa, or a pool (RASA_URLS)
     app.extensions["booking"] = booking
     app.extensions["messages"] = load_messages()
     register_error_handlers(app)  # German answers for 4xx/5xx, never a stack trace

@@ -154,7 +154,11 @@ def chat():
     except RasaUnavailable as error:
         log.warning("rasa unavailable for a chat turn: %s", error)
         return _refusal("unavailable", 503, messages["technical_problem"])
-    return jsonify(messages=public_messages(replies))
+    answer = public_messages(replies)
+    if not answer:  # e.g. the action server is down: Rasa answers 200 with nothing to say
+        log.warning("rasa gave an empty answer to a chat turn")
+        return _refusal("unavailable", 503, messages["technical_problem"])
+    return jsonify(messages=answer)
 
 
 def public_messages(replies: list[dict]) -> list[dict]:

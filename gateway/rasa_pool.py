@@ -1,0 +1,56 @@
+"""Several Rasa instances behind the gateway (the production profile's load balancer).
+
+Each conversation sticks to one instance (a hash of the sender id), so its turns normally go
+to the same place; when that instance cannot be reached at all (connection refused or cut),
+the turn goes to the next one. With the SQL tracker store and the Redis lock store every
+instance can take any conversation, so nothing is lost when one is down. A turn that timed
+out is not repeated elsewhere: it may still be running.
+"""
+from __future__ import annotations
+
+import logging
+import zlib
+from typing import Any, Optional, Sequence
+
+import requests
+
+from gateway.rasa_client import RasaClient, RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class RasaPool:
+    def __init__(self, base_urls: Sequence[str], timeout: float = 30.0):
+        if not base_urls:
+            raise ValueError("at least one Rasa URL is needed")
+        self.clients = [RasaClient(url, timeout=timeout) for url in base_urls]
+
+    def send(
+        self, channel: str, sender: str, message: str, metadata: Optional[dict[str, Any]] = None
+    ) -> list[dict[str, Any]]:
+        first = zlib.crc32(sender.encode("utf-8")) % len(self.clients)
+        last_error: Optional[RasaUnavailable] = None
+        for step in range(len(self.clients)):
+            client = self.clients[(first + step) % len(self.clients)]
+            try:
+                return client.send(channel, sender, message, metadata)
+            except RasaUnavailable as error:
+                if not _unreachable(error):
+                    raise
+                log.warning("rasa at %s unreachable; trying the next instance", client.base_url)
+                last_error = error
+        assert last_error is not None
+        raise last_error
+
+
+def _unreachable(error: RasaUnavailable) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, requests.ConnectionError) and not isinstance(cause, requests.Timeout)
+
+
+def rasa_client_for(settings) -> Any:
+    """One RasaClient, or a RasaPool when RASA_URLS names several instances."""
+    urls = [u.strip() for u in str(getattr(settings, "rasa_urls", "") or "").split(",") if u.strip()]
+    if len(urls) > 1:
+        return RasaPool(urls)
+    return RasaClient(urls[0] if urls else settings.rasa_url)

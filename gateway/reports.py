@@ -8,13 +8,14 @@ inline SVG charts, no scripts), so the page and `python -m monitoring report` ag
 from __future__ import annotations
 
 import threading
+import time
 from typing import Optional
 
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy.engine import Engine
 
 from gateway.auth import login_required
-from monitoring.report import build_report, render_report
+from monitoring.report import Report, build_report, render_report
 from monitoring.tracker import tracker_engine_if_present
 
 bp = Blueprint("reports", __name__)
@@ -39,8 +40,29 @@ class TrackerSource:
             return self._engine
 
 
+class ReportCache:
+    """The last report per period for a minute: the lead-time searches take a few seconds, and
+    a manager switching between 7 and 28 days should not wait for them each time."""
+
+    def __init__(self, seconds: float = 60.0):
+        self.seconds = seconds
+        self._reports: dict[int, tuple[float, Report]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, days: int, build) -> Report:
+        with self._lock:
+            cached = self._reports.get(days)
+            if cached is not None and time.monotonic() - cached[0] < self.seconds:
+                return cached[1]
+        report = build()
+        with self._lock:
+            self._reports[days] = (time.monotonic(), report)
+        return report
+
+
 def init_app(app: Flask, tracker_url: str) -> None:
     app.extensions["tracker_source"] = TrackerSource(tracker_url)
+    app.extensions["report_cache"] = ReportCache()
     app.register_blueprint(bp)
 
 
@@ -57,7 +79,10 @@ def _days() -> int:
 def report_page() -> Response:
     settings = current_app.extensions["settings"]
     source: TrackerSource = current_app.extensions["tracker_source"]
-    report = build_report(current_app.extensions["booking"], source.engine(), settings.clock()(), days=_days())
+    days = _days()
+    booking = current_app.extensions["booking"]
+    report = current_app.extensions["report_cache"].get(
+        days, lambda: build_report(booking, source.engine(), settings.clock()(), days=days))
     download = request.args.get("download") == "1"
     response = Response(render_report(report, page_links=not download), mimetype="text/html")
     response.headers["Content-Security-Policy"] = CSP

@@ -42,3 +42,15 @@ def test_nonsense_in_days_falls_back_to_a_week_and_huge_values_are_capped(world)
     assert "Zeitraum 17.11.2026 bis 23.11.2026" in client.get("/reports?days=abc", headers=AGENT).get_data(as_text=True)
     capped = client.get("/reports?days=100000", headers=AGENT).get_data(as_text=True)
     assert "Zeitraum 24.08.2026 bis 23.11.2026" in capped
+
+
+def test_a_second_look_within_a_minute_reuses_the_report(world):
+    app = make_gateway(world.settings)
+    client = app.test_client()
+    client.get("/reports?days=7", headers=AGENT)
+    cached = app.extensions["report_cache"]._reports[7]
+    client.get("/reports?days=7", headers=AGENT)
+    assert app.extensions["report_cache"]._reports[7] is cached
+    app.extensions["report_cache"].seconds = 0
+    client.get("/reports?days=7", headers=AGENT)
+    assert app.extensions["report_cache"]._reports[7] is not cached

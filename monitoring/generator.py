@@ -36,7 +36,9 @@ SERVICES = (  # what people come for, with weights
     ("express_reisepass", 2),
 )
 KINDS = (("book", 48), ("move", 12), ("cancel", 8), ("reschedule", 7), ("question", 14), ("handover", 11))
-REASONS = (("requested", 50), ("not_understood", 25), ("complex_case", 15), ("technical", 10))
+# the reasons of handover/domain.py
+REASONS = (("requested", 45), ("not_understood", 20), ("out_of_scope", 15), ("verification_failed", 12),
+           ("technical_failure", 8))
 QUESTIONS = ("utter_opening_hours", "utter_documents", "utter_fee", "utter_online_possible")
 CHANNEL_NAMES = {"phone": "voice", "chat": "webchat"}
 

@@ -66,11 +66,13 @@ def horizontal_bars(
     desc: str,
     axis_label: str,
     reference: Optional[tuple[float, str]] = None,
-    label_width: int = 210,
+    label_width: Optional[int] = None,
     width: int = 760,
 ) -> Markup:
     """One bar per row, value written at its end; an optional dashed reference line
-    (e.g. the 14-day promise) with its label on top."""
+    (e.g. the 14-day promise) with its label on top. Labels get the room their text needs."""
+    if label_width is None:
+        label_width = max(120, int(7.4 * max((len(b.label) for b in bars), default=10)) + 16)
     row, top, bottom = 26, 34 if reference else 12, 40
     height = top + row * max(len(bars), 1) + bottom
     text_room = 12 + 7.5 * max((len(b.text) for b in bars), default=4)

@@ -79,6 +79,7 @@ class Settings:
     # the token for /metrics (empty = only requests from the loopback interface)
     tracker_url: str = ""
     metrics_token: str = ""
+    prometheus_multiproc_dir: str = ""  # several gateway workers: one shared metrics folder
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -128,6 +129,7 @@ class Settings:
             rasa_urls=_str(env, "RASA_URLS", ""),
             tracker_url=_str(env, "TRACKER_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"),
             metrics_token=_str(env, "METRICS_TOKEN", ""),
+            prometheus_multiproc_dir=_str(env, "PROMETHEUS_MULTIPROC_DIR", ""),
         )
 
     def clock(self) -> Clock:

@@ -11,7 +11,10 @@
   * booking_open_holds: slots offered to someone and not yet booked or released, read from
     the booking store at scrape time.
 
-Each app has its own CollectorRegistry (tests build many apps). Access: with METRICS_TOKEN
+Each app has its own CollectorRegistry (tests build many apps). With several worker processes
+(gunicorn) PROMETHEUS_MULTIPROC_DIR names a folder shared by them (prometheus_client's
+multiprocess mode, which the library switches on from that environment variable at start), and
+a scrape adds up every worker's counts. Access: with METRICS_TOKEN
 set, a request needs `Authorization: Bearer <token>`; without it only requests from the
 loopback interface are answered (a scraper on the same host or a sidecar).
 """
@@ -24,6 +27,7 @@ from typing import Any, Iterable, Optional
 from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -64,8 +68,10 @@ class OpenHoldsCollector(Collector):
 
 
 class GatewayMetrics:
-    def __init__(self, registry: Optional[CollectorRegistry] = None):
+    def __init__(self, registry: Optional[CollectorRegistry] = None, multiprocess_dir: str = ""):
         self.registry = registry or CollectorRegistry(auto_describe=True)
+        self.multiprocess_dir = multiprocess_dir
+        self._scrape_collectors: list[Collector] = []  # read at scrape time, never per process
         r = self.registry
         self.requests = Counter("gateway_requests", "HTTP requests by route, method and status",
                                 ["route", "method", "status"], registry=r)
@@ -78,8 +84,18 @@ class GatewayMetrics:
         self.rasa_latency = Histogram("gateway_rasa_request_duration_seconds", "Rasa answer time by channel",
                                       ["channel"], buckets=LATENCY_BUCKETS, registry=r)
 
+    def add_scrape_collector(self, collector: Collector) -> None:
+        self.registry.register(collector)
+        self._scrape_collectors.append(collector)
+
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not self.multiprocess_dir:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=self.multiprocess_dir)  # every worker's counters
+        for collector in self._scrape_collectors:
+            merged.register(collector)
+        return generate_latest(merged)
 
 
 class InstrumentedRasa:
@@ -118,8 +134,9 @@ def _route() -> str:
 
 def init_app(app: Flask, metrics: Optional[GatewayMetrics] = None) -> GatewayMetrics:
     """Register the hooks, the /metrics view and the Rasa wrapper on `app`."""
-    metrics = metrics or GatewayMetrics()
-    metrics.registry.register(OpenHoldsCollector(app))
+    settings = app.extensions.get("settings")
+    metrics = metrics or GatewayMetrics(multiprocess_dir=getattr(settings, "prometheus_multiproc_dir", ""))
+    metrics.add_scrape_collector(OpenHoldsCollector(app))
     app.extensions["metrics"] = metrics
     if app.extensions.get("rasa") is not None and not isinstance(app.extensions["rasa"], InstrumentedRasa):
         app.extensions["rasa"] = InstrumentedRasa(app.extensions["rasa"], metrics)

@@ -15,6 +15,7 @@ endif
 
 .PHONY: help setup services seed train run test test-unit test-integration test-browser test-rasa test-e2e eval bench call lock clean retention
 .PHONY: report report-demo
+.PHONY: run-prod test-faults audit
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
@@ -33,6 +34,12 @@ train: setup ## train the Rasa model, only if config, domain or data changed
 
 run: seed train ## start Rasa (5005), actions (5055) and the gateway (8000); Ctrl-C stops all
 	@$(PY) -m launcher
+
+run-prod: setup train ## production profile: PostgreSQL, Redis lock store, 2× Rasa, 2× actions, gunicorn (docs/operations.md)
+	@$(PY) -m launcher.prod
+
+audit: setup ## scan both lock files for known vulnerabilities (pip-audit); fails if its service is unreachable
+	@scripts/audit.sh
 
 test: test-unit test-integration test-browser test-rasa test-e2e ## run every test tier
 	@echo "all test tiers passed"
@@ -55,6 +62,9 @@ test-rasa: train ## validate the training data and run Rasa's conversation tests
 test-e2e: train ## end-to-end tests against the real Rasa server, action server and SQLite
 	$(PY) -m pytest tests/e2e -q
 
+test-faults: train ## fault tests: kill the action server, a Rasa instance, PostgreSQL, Redis mid-conversation (production profile, private servers)
+	$(PY) -m pytest tests/faults -q
+
 eval: setup ## NLU accuracy on the held-out set (eval/nlu/heldout, never trained on); date parser vs dateparser (eval/dates)
 	$(PY) eval/nlu/evaluate.py
 	$(PY) eval/dates/evaluate.py
@@ -62,6 +72,7 @@ eval: setup ## NLU accuracy on the held-out set (eval/nlu/heldout, never trained
 bench: train services ## benchmarks: booking store (SQLite, PostgreSQL) and phone webhook turns
 	$(PY) bench/booking_bench.py
 	$(PY) -m telephony.bench --calls 5
+	$(PY) bench/load.py --users $${LOAD_USERS:-50}
 
 call: ## talk to a running `make run` as a phone caller, in the terminal
 	$(PY) -m telephony.simulator

@@ -161,7 +161,7 @@ class ProdStack:
     var_dir: Path
     ports: ProdPorts = field(default_factory=ProdPorts)
     base_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    gateway_workers: int = 2
+    gateway_workers: int = 1  # one process: its rate-limit counters are the gateway's
     model: Path = MODEL
     services: dict[str, Service] = field(default_factory=dict)
     postgres: Optional[PrivatePostgres] = None
@@ -194,7 +194,7 @@ class ProdStack:
             "RASA_TELEMETRY_ENABLED": "false",  # nothing leaves the machine (and no error reports)
             "RASA_URLS": ",".join(f"http://127.0.0.1:{p}" for p in self.ports.rasa),
             "GATEWAY_SECRET_KEY": secret if secret and secret != DEV_SECRET else secrets.token_urlsafe(32),
-            "RASA_API_TOKEN": token if token and token != "local-dev-token" else secrets.token_urlsafe(24),
+            "RASA_API_TOKEN": token if token and token != "local-dev-token" else secrets.token_hex(24),
         }
         from launcher.stack import Ports
 
@@ -220,14 +220,14 @@ class ProdStack:
                 f"rasa-{index}",
                 [str(venv_rasa / "rasa"), "run", "--model", str(self.model), "--endpoints", str(ENDPOINTS),
                  "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
-                 "--port", str(rasa_port), "--enable-api", "--auth-token", token],
+                 "--port", str(rasa_port), "--enable-api", f"--auth-token={token}"],
                 {**self.env, "RASA_PORT": str(rasa_port),
                  "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
                 lambda port=rasa_port: http_ok(f"http://127.0.0.1:{port}/status?token={token}", b'"model_file"'))
         self.services["gateway"] = Service(
             "gateway",
             [str(venv / "gunicorn"), "--bind", f"127.0.0.1:{self.ports.gateway}",
-             "--workers", str(self.gateway_workers), "--threads", "16", "--timeout", "60",
+             "--workers", str(self.gateway_workers), "--threads", "32", "--timeout", "60",
              "--graceful-timeout", "10", "gateway:create_app()"],
             self.env, lambda: http_ok(f"http://127.0.0.1:{self.ports.gateway}/health"))
 
@@ -314,7 +314,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--var", type=Path, default=ROOT / "var" / "prod",
                         help="data and logs of the profile (default var/prod)")
-    parser.add_argument("--gateway-workers", type=int, default=2)
+    parser.add_argument("--gateway-workers", type=int, default=1,
+                        help="gunicorn workers (each has its own rate-limit counters)")
     parser.add_argument("--fresh", action="store_true", help="delete the profile's data first")
     args = parser.parse_args(argv)
     if args.fresh and args.var.exists():

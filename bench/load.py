@@ -1,0 +1,352 @@
+"""Load test of the production profile (part of `make bench`): N simulated citizens at once.
+
+Starts the production profile (launcher/prod.py: private PostgreSQL and Redis, 2× Rasa,
+2× action server, gunicorn gateway) on spare loopback ports, then:
+
+1. single user: a few complete bookings one after the other (chat and phone) -> baseline p95;
+2. load: N citizens at the same time, chat through /api/chat and phone through webhooks
+   signed like Twilio's, each holding a complete booking conversation;
+3. checks the booking store: every booking a citizen was told about is there (lost = 0),
+   no cell owned twice, no appointment without its cells (double / half-written = 0), and no
+   booking nobody was told about;
+4. limits: a chat session flooding, one caller number calling again and again, and a calendar
+   code being guessed; counts what the gateway refused.
+
+All simulated citizens come from 127.0.0.1, so the per-address chat limit is raised for the
+run (RATE_CHAT_PER_IP_PER_MINUTE, printed); the per-session and per-caller limits stay as
+configured. `--gateway URL` measures a profile that is already running instead.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from launcher.prod import ProdPorts, ProdStack  # noqa: E402
+from telephony.simulator import SignedPhone, http_transport  # noqa: E402
+
+NOW = "2026-11-23T09:00:00+01:00"  # a Monday
+TOKEN = "bench-twilio-token"
+CODE = re.compile(r"\b[ACDEFGHJKMNPQRTUVWXY34679]{3}-[ACDEFGHJKMNPQRTUVWXY34679]{3}\b")
+# Spread over places and days, as a real Monday morning wave would be.
+PLACES = ["in Altona", "in Hamburg-Mitte", "in Wandsbek", "in Harburg", "in Bergedorf", "in Eimsbüttel",
+          "in Barmbek", "in Billstedt", "in Rahlstedt", "in Bramfeld"]
+DAYS = ["nächste Woche Montag", "nächste Woche Dienstag", "nächste Woche Mittwoch",
+        "nächste Woche Donnerstag", "nächste Woche Freitag"]
+SERVICES = ["Ich brauche einen Termin für einen Personalausweis", "Ich brauche einen neuen Reisepass"]
+
+
+@dataclass
+class Outcome:
+    channel: str
+    citizen: int
+    turns: list[float] = field(default_factory=list)  # seconds per turn
+    completed: bool = False
+    code: Optional[str] = None
+    phone: str = ""
+    error: str = ""
+    rate_limited: int = 0
+
+
+# --- one citizen --------------------------------------------------------------------------------
+
+
+def chat_citizen(base: str, n: int, rng: random.Random) -> Outcome:
+    outcome = Outcome("chat", n, phone=f"+49401{n:06d}")
+    session = requests.Session()
+    sid = f"load{uuid.uuid4().hex[:16]}"
+
+    def say(message: str) -> list[dict]:
+        started = time.perf_counter()
+        response = session.post(f"{base}/api/chat", json={"session_id": sid, "message": message}, timeout=120)
+        outcome.turns.append(time.perf_counter() - started)
+        if response.status_code == 429:
+            outcome.rate_limited += 1
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}")
+        return response.json()["messages"]
+
+    try:
+        say(rng.choice(SERVICES))
+        say(rng.choice(PLACES))
+        offers = say(f"{rng.choice(DAYS)} vormittags" if rng.random() < 0.5 else f"{rng.choice(DAYS)} nachmittags")
+        buttons = [b for m in offers for b in m.get("buttons", [])]
+        if not buttons:
+            raise RuntimeError("no slots offered")
+        say(rng.choice(buttons)["payload"])
+        say("Anna Schulz")
+        say(f"0401 {n:06d}")
+        booked = " ".join(m.get("text", "") for m in say("Ja"))
+        match = CODE.search(booked)
+        if not match:
+            raise RuntimeError("no booking code in the confirmation")
+        outcome.code, outcome.completed = match.group(0), True
+    except Exception as error:  # counted, reported
+        outcome.error = f"{type(error).__name__}: {error}"[:120]
+    return outcome
+
+
+def phone_citizen(base: str, n: int, rng: random.Random) -> Outcome:
+    caller = f"+49170{n:07d}"
+    outcome = Outcome("phone", n, phone=caller)
+    phone = SignedPhone(http_transport(base, timeout=120), TOKEN, base, caller=caller)
+
+    def turn(**fields: str):
+        exchange = phone.post("/voice/gather", **fields) if fields else phone.incoming()
+        outcome.turns.append(exchange.seconds)
+        if exchange.status != 200 or exchange.root is None:
+            raise RuntimeError(f"HTTP {exchange.status}")
+        if exchange.root.find("Dial") is not None:
+            raise RuntimeError("transferred to a person")
+        if exchange.root.find("Hangup") is not None and "gebucht" not in _spoken(exchange.root):
+            raise RuntimeError("hung up: " + _spoken(exchange.root)[:60])
+        return _spoken(exchange.root)
+
+    try:
+        turn()
+        turn(SpeechResult=rng.choice(SERVICES), Confidence="0.91")
+        turn(SpeechResult=rng.choice(PLACES), Confidence="0.9")
+        turn(SpeechResult=f"{rng.choice(DAYS)} vormittags", Confidence="0.9")
+        turn(Digits=str(rng.randint(1, 3)))
+        turn(SpeechResult="Anna Schulz", Confidence="0.86")
+        turn(SpeechResult="ja", Confidence="0.95")  # the number it calls from
+        said = turn(SpeechResult="ja", Confidence="0.95")
+        if "gebucht" not in said:
+            raise RuntimeError("no booking confirmation")
+        outcome.completed = True
+    except Exception as error:
+        outcome.error = f"{type(error).__name__}: {error}"[:120]
+    finally:
+        try:
+            phone.hang_up()
+        except Exception:
+            pass
+    return outcome
+
+
+def _spoken(root) -> str:
+    return " ".join("".join(say.itertext()) for say in root.iter("Say"))
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+def check_store(database_url: str, outcomes: list[Outcome]) -> dict:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT code, phone FROM booking_appointments WHERE status = 'confirmed'")).all()
+            double_cells = connection.execute(text(
+                "SELECT count(*) FROM (SELECT location_key, unit, counter FROM booking_occupancy "
+                "GROUP BY location_key, unit, counter HAVING count(*) > 1) d")).scalar_one()
+            half_written = connection.execute(text(
+                "SELECT count(*) FROM booking_appointments a WHERE a.status = 'confirmed' AND NOT EXISTS "
+                "(SELECT 1 FROM booking_occupancy o WHERE o.appointment_id = a.id)")).scalar_one()
+    finally:
+        engine.dispose()
+    codes = {code for code, _ in rows}
+    phones: dict[str, int] = {}
+    for _, phone in rows:
+        phones[phone] = phones.get(phone, 0) + 1
+    lost = 0
+    for outcome in outcomes:
+        if not outcome.completed:
+            continue
+        if outcome.channel == "chat" and outcome.code not in codes:
+            lost += 1
+        if outcome.channel == "phone" and phones.get(outcome.phone, 0) < 1:
+            lost += 1
+    told = {o.phone for o in outcomes if o.completed}
+    untold = sum(count for phone, count in phones.items() if phone not in told)
+    double_per_citizen = sum(1 for o in outcomes if o.completed and phones.get(o.phone, 0) > 1)
+    return {"appointments": len(rows), "lost": lost, "double_cells": double_cells,
+            "double_per_citizen": double_per_citizen, "half_written": half_written,
+            "booked_without_confirmation": untold}
+
+
+# --- running and reporting ----------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else float("nan")
+
+
+def run_citizens(base: str, count: int, first: int, phone_share: float, seed: int, workers: int,
+                 deadline: float) -> list[Outcome]:
+    rng = random.Random(seed)
+    plan = [(first + i, "phone" if rng.random() < phone_share else "chat", rng.randint(0, 10**9))
+            for i in range(count)]
+    results: list[Outcome] = []
+    lock = threading.Lock()
+
+    def one(item):
+        n, channel, citizen_seed = item
+        if time.monotonic() > deadline:
+            outcome = Outcome(channel, n, error="not started: time limit")
+        else:
+            citizen = phone_citizen if channel == "phone" else chat_citizen
+            outcome = citizen(base, n, random.Random(citizen_seed))
+        with lock:
+            results.append(outcome)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, plan))
+    return sorted(results, key=lambda o: o.citizen)
+
+
+def limits_phase(base: str, per_session: int, per_caller: int) -> dict:
+    """Flood one chat session, call again and again from one number, guess calendar codes."""
+    session = requests.Session()
+    sid = f"flood{uuid.uuid4().hex[:12]}"
+    chat = [session.post(f"{base}/api/chat", json={"session_id": sid, "message": "Hallo"}, timeout=60).status_code
+            for _ in range(per_session + 5)]
+    caller = "+491709999999"
+    calls = []
+    for _ in range(per_caller + 3):
+        phone = SignedPhone(http_transport(base, timeout=60), TOKEN, base, caller=caller)
+        exchange = phone.incoming()
+        calls.append("refused" if exchange.root is not None and exchange.root.find("Hangup") is not None else "answered")
+        phone.hang_up()
+    guesses = [session.get(f"{base}/api/calendar/ACD-E{n:02d}.ics", params={"verification": "+49401234567"},
+                           timeout=30).status_code for n in range(25)]
+    return {
+        "chat_session_flood": {"sent": len(chat), "answered_200": chat.count(200), "refused_429": chat.count(429),
+                               "other": len(chat) - chat.count(200) - chat.count(429)},
+        "calls_from_one_number": {"calls": len(calls), "answered": calls.count("answered"),
+                                  "refused": calls.count("refused")},
+        "calendar_code_guesses": {"sent": len(guesses), "not_found_404": guesses.count(404),
+                                  "refused_429": guesses.count(429)},
+    }
+
+
+def summarise(outcomes: list[Outcome]) -> dict:
+    turns = [t for o in outcomes for t in o.turns]
+    errors: dict[str, int] = {}
+    for o in outcomes:
+        if o.error:
+            errors[o.error] = errors.get(o.error, 0) + 1
+    return {
+        "conversations": len(outcomes),
+        "completed": sum(o.completed for o in outcomes),
+        "chat": sum(o.channel == "chat" for o in outcomes),
+        "phone": sum(o.channel == "phone" for o in outcomes),
+        "errors": sum(bool(o.error) for o in outcomes),
+        "error_kinds": errors,
+        "rate_limited_turns": sum(o.rate_limited for o in outcomes),
+        "turns": len(turns),
+        "p50_ms": round(percentile(turns, 0.50) * 1000),
+        "p95_ms": round(percentile(turns, 0.95) * 1000),
+        "p99_ms": round(percentile(turns, 0.99) * 1000),
+        "mean_ms": round(statistics.fmean(turns) * 1000) if turns else None,
+    }
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Load test of the production profile")
+    parser.add_argument("--users", type=int, default=50, help="citizens at the same time (default 50)")
+    parser.add_argument("--single", type=int, default=4, help="bookings for the single-user baseline")
+    parser.add_argument("--phone-share", type=float, default=0.5)
+    parser.add_argument("--time-limit", type=float, default=900, help="seconds for the load phase")
+    parser.add_argument("--port-base", type=int, default=31000)
+    parser.add_argument("--gateway", help="measure a running profile instead (its TWILIO_AUTH_TOKEN must be "
+                                          "bench-twilio-token and its database BENCH_DATABASE_URL)")
+    parser.add_argument("--json", type=Path, default=ROOT / "results" / "load.json")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args(argv)
+
+    per_ip = 100_000
+    stack: Optional[ProdStack] = None
+    var_dir: Optional[Path] = None
+    if args.gateway:
+        base, database_url = args.gateway.rstrip("/"), os.environ["BENCH_DATABASE_URL"]
+    else:
+        var_dir = Path(tempfile.mkdtemp(prefix="load-"))
+        ports = ProdPorts.offset(args.port_base)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PROD_", "RATE_"))}
+        env.update({"ASSISTANT_NOW": NOW, "TWILIO_AUTH_TOKEN": TOKEN,
+                    "TWILIO_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.gateway}",
+                    "TWILIO_HOTLINE_NUMBER": "+4940115", "RATE_CHAT_PER_IP_PER_MINUTE": str(per_ip),
+                    "LOG_LEVEL": "WARNING"})
+        stack = ProdStack(var_dir, ports, base_env=env, gateway_workers=1)
+        base, database_url = f"http://127.0.0.1:{ports.gateway}", stack.env["BOOKING_DATABASE_URL"]
+        started = time.monotonic()
+        print("· starting the production profile (PostgreSQL, Redis, 2× Rasa, 2× actions, gunicorn) ...",
+              flush=True)
+    try:
+        if stack is not None:
+            stack.start(timeout=900, report=lambda line: print(line, flush=True))
+            print(f"· up after {time.monotonic() - started:.0f} s", flush=True)
+        # warm-up: one conversation of each kind, not measured
+        warm = run_citizens(base, 2, 9000, 0.5, args.seed + 1, 2, time.monotonic() + 300)
+        print(f"· single user: {args.single} bookings one after the other ...", flush=True)
+        single = run_citizens(base, args.single, 1, args.phone_share, args.seed, 1, time.monotonic() + 600)
+        print(f"· {args.users} citizens at the same time ...", flush=True)
+        load_started = time.monotonic()
+        loaded = run_citizens(base, args.users, 100, args.phone_share, args.seed + 2, args.users,
+                              load_started + args.time_limit)
+        load_seconds = time.monotonic() - load_started
+        store = check_store(database_url, [*warm, *single, *loaded])
+        print("· limits ...", flush=True)
+        limits = limits_phase(base, int(os.environ.get("RATE_CHAT_PER_SESSION_PER_MINUTE", 30)),
+                              int(os.environ.get("RATE_CALLS_PER_CALLER_PER_HOUR", 10)))
+    finally:
+        if stack is not None:
+            stack.stop()
+        if var_dir is not None:
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+    one, many = summarise(single), summarise(loaded)
+    ratio = many["p95_ms"] / one["p95_ms"] if one["p95_ms"] else float("nan")
+    report = {"single_user": one, "load": {**many, "wall_seconds": round(load_seconds)},
+              "p95_ratio": round(ratio, 2), "store": store, "limits": limits,
+              "cpus": os.cpu_count(), "per_ip_chat_limit_for_the_run": per_ip}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+
+    print("\nLoad test of the production profile (loopback, this machine, "
+          f"{os.cpu_count()} CPUs)")
+    print(f"  single user   {one['completed']}/{one['conversations']} bookings, turn p50 {one['p50_ms']} ms, "
+          f"p95 {one['p95_ms']} ms, p99 {one['p99_ms']} ms")
+    print(f"  {args.users} at once  {many['completed']}/{many['conversations']} bookings completed "
+          f"({many['chat']} chat, {many['phone']} phone) in {load_seconds:.0f} s, errors {many['errors']}, "
+          f"rate-limited turns {many['rate_limited_turns']}")
+    print(f"                turn p50 {many['p50_ms']} ms, p95 {many['p95_ms']} ms, p99 {many['p99_ms']} ms "
+          f"({many['turns']} turns); p95 ratio to one user {ratio:.2f} (target <= 3)")
+    if many["error_kinds"]:
+        print("  errors:", "; ".join(f"{k} ×{v}" for k, v in many["error_kinds"].items()))
+    print(f"  store         {store['appointments']} appointments; lost {store['lost']}, double cells "
+          f"{store['double_cells']}, double per citizen {store['double_per_citizen']}, half-written "
+          f"{store['half_written']}, booked without confirmation {store['booked_without_confirmation']}")
+    print(f"  limits        chat flood: {limits['chat_session_flood']}; one number calling: "
+          f"{limits['calls_from_one_number']}; code guessing: {limits['calendar_code_guesses']}")
+    print(f"  (all citizens share 127.0.0.1, so the per-address chat limit was {per_ip}/min for the run)")
+    print(f"  written to {args.json}")
+    ok = (store["lost"] == 0 and store["double_cells"] == 0 and store["double_per_citizen"] == 0
+          and store["half_written"] == 0)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -41,7 +41,7 @@ run-prod: setup train ## production profile: PostgreSQL, Redis lock store, 2× R
 audit: setup ## scan both lock files for known vulnerabilities (pip-audit); fails if its service is unreachable
 	@scripts/audit.sh
 
-test: test-unit test-integration test-browser test-rasa test-e2e ## run every test tier
+test: test-unit test-integration test-browser test-rasa test-e2e test-faults ## run every test tier
 	@echo "all test tiers passed"
 
 test-unit: setup ## unit tests (no I/O, fakes)

@@ -1,0 +1,121 @@
+"""Fault tests: the production profile (launcher/prod.py) with a private PostgreSQL and Redis
+on spare ports in a temporary directory; processes and servers are killed and restarted in
+the middle of conversations. The machine's own PostgreSQL and Redis are never touched."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from launcher.prod import ProdPorts, ProdStack
+from launcher.stack import MODEL, ROOT
+from telephony.simulator import SignedPhone, http_transport
+
+NOW = "2026-11-23T09:00:00+01:00"  # a Monday
+TOKEN = "faults-twilio-token"
+HOTLINE = "+4940115"
+PORTS = ProdPorts.offset(int(os.environ.get("FAULT_TEST_PORT_BASE", "29000")))
+
+
+@pytest.fixture(scope="session")
+def prod():
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}; run `make train` first")
+    var_dir = Path(tempfile.mkdtemp(prefix="faults-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROD_", "RATE_"))}
+    env.update({
+        "ASSISTANT_NOW": NOW,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORTS.gateway}",
+        "TWILIO_HOTLINE_NUMBER": HOTLINE,
+        "TELEPHONY_SMS_OUTBOX": str(var_dir / "sms.jsonl"),
+        "TWILIO_RASA_TIMEOUT": "12",
+    })
+    stack = ProdStack(var_dir, PORTS, base_env=env, gateway_workers=1)
+    try:
+        stack.start(timeout=600, report=lambda line: None)
+        yield stack
+    finally:
+        stack.stop()
+        kept = ROOT / "results" / "faults-log"  # for a look after a failure; the data goes
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(var_dir / "log", kept, dirs_exist_ok=True)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def healthy(prod):
+    """Every process and server of the profile is up before (and after) a test."""
+    recover(prod)
+    yield prod
+    recover(prod)
+
+
+def recover(stack: ProdStack) -> None:
+    if stack.postgres is not None and not stack.postgres.running():
+        stack.postgres.start()
+    for name, service in stack.services.items():
+        if not service.alive():
+            stack.start_service(name)
+    stack.wait_healthy(list(stack.services), timeout=600)
+
+
+class Chat:
+    """One citizen in the web chat of the profile's gateway."""
+
+    def __init__(self, stack: ProdStack):
+        self.url = f"http://127.0.0.1:{stack.ports.gateway}/api/chat"
+        self.session_id = f"fault{uuid.uuid4().hex[:16]}"
+
+    def say(self, message: str) -> requests.Response:
+        return requests.post(self.url, json={"session_id": self.session_id, "message": message}, timeout=90)
+
+    def texts(self, message: str) -> list[str]:
+        response = self.say(message)
+        assert response.status_code == 200, (response.status_code, response.text[:300])
+        return [m.get("text", "") for m in response.json()["messages"]]
+
+    def buttons(self, message: str) -> list[dict]:
+        response = self.say(message)
+        assert response.status_code == 200, (response.status_code, response.text[:300])
+        return [b for m in response.json()["messages"] for b in m.get("buttons", [])]
+
+
+def phone(stack: ProdStack, caller: str) -> SignedPhone:
+    base = f"http://127.0.0.1:{stack.ports.gateway}"
+    return SignedPhone(http_transport(base, timeout=90), TOKEN, base, caller=caller)
+
+
+def store_state(stack: ProdStack) -> dict:
+    """Appointments and their consistency: every confirmed appointment owns its cells and its
+    services; no cell has two owners (the unique constraint guarantees it, checked anyway)."""
+    engine = create_engine(stack.env["BOOKING_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            codes = [row[0] for row in connection.execute(text(
+                "SELECT code FROM booking_appointments WHERE status = 'confirmed' ORDER BY id"))]
+            without_cells = connection.execute(text(
+                "SELECT count(*) FROM booking_appointments a WHERE a.status = 'confirmed' AND NOT EXISTS "
+                "(SELECT 1 FROM booking_occupancy o WHERE o.appointment_id = a.id)")).scalar_one()
+            without_services = connection.execute(text(
+                "SELECT count(*) FROM booking_appointments a WHERE NOT EXISTS "
+                "(SELECT 1 FROM booking_appointment_services s WHERE s.appointment_id = a.id)")).scalar_one()
+            double = connection.execute(text(
+                "SELECT count(*) FROM (SELECT location_key, unit, counter FROM booking_occupancy "
+                "GROUP BY location_key, unit, counter HAVING count(*) > 1) d")).scalar_one()
+        return {"codes": codes, "half_written": without_cells + without_services, "double": double}
+    finally:
+        engine.dispose()
+
+
+def conversation_instance(stack: ProdStack, sender: str) -> str:
+    """The Rasa instance the gateway's pool sends this conversation to first."""
+    import zlib
+
+    return f"rasa-{zlib.crc32(sender.encode('utf-8')) % len(stack.ports.rasa) + 1}"

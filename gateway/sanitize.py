@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0/C1 controls except tab and newlines, zero-width and bidi controls, the BOM
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# C0/C1 controls except tab and newlines, zero-width and bidi controls, the BOM, non-characters
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
 
 

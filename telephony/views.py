@@ -97,13 +97,18 @@ def check_call_and_limits():
 
 
 def _form() -> dict[str, str]:
-    """The webhook fields, with what the caller said or keyed in cleaned and cut to size."""
-    form = request.form.to_dict()
+    """The webhook fields cleaned (no control characters), what was said or keyed cut to size."""
+    form = {key: clean_text(value) for key, value in request.form.items()}
     if "SpeechResult" in form:
         form["SpeechResult"] = clean_text(form["SpeechResult"])[:MAX_SPEECH_CHARS]
     if "Digits" in form:
         form["Digits"] = form["Digits"].strip()[:MAX_DIGITS]
     return form
+
+
+def _args() -> dict[str, str]:
+    """Query arguments we put there ourselves (ref, reason), cleaned: they end up in TwiML."""
+    return {key: clean_text(value)[:MAX_SPEECH_CHARS] for key, value in request.args.items()}
 
 
 def _twiml(xml: str) -> Response:
@@ -132,12 +137,12 @@ def gather():
 
 @bp.post("/dial-status")
 def dial_status():
-    return _twiml(_flow().dial_status(request.form, request.args))
+    return _twiml(_flow().dial_status(request.form, _args()))
 
 
 @bp.post("/whisper")
 def whisper():
-    return _twiml(_flow().whisper(request.args, request.form))
+    return _twiml(_flow().whisper(_args(), _form()))
 
 
 @bp.post("/status")

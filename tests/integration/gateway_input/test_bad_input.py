@@ -288,3 +288,16 @@ def test_traversal_and_unknown_paths_are_a_german_404(gateway, path):
     assert b"root:" not in response.data and b"create_app" not in response.data
     if response.status_code == 404:
         assert GERMAN.search(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("path", ["/voice/whisper", "/voice/dial-status"])
+@pytest.mark.parametrize("text", [pytest.param("\x1f\x00<&>", id="controls"), pytest.param("\ufffe", id="nonchar")])
+def test_control_characters_in_query_and_form_never_break_the_twiml(gateway, path, text):
+    """Found by the fuzz run: a control character in `ref` made the whisper TwiML invalid XML."""
+    form = call_form(ParentCallSid=text, DialCallStatus=text)
+    query = {"ref": text, "reason": text}
+    url = PUBLIC_BASE + path + "?" + __import__("urllib.parse").parse.urlencode(query)
+    response = gateway.client().post(path, data=form, query_string=query,
+                                     headers={"X-Twilio-Signature": gateway.signed(path, form, url=url)})
+    assert response.status_code == 200
+    ET.fromstring(response.data)  # well-formed

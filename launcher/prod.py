@@ -180,7 +180,7 @@ class ProdStack:
             booking_url = postgres_url
             tracker_url = self.base_env.get("PROD_TRACKER_URL", postgres_url.replace("+psycopg:", "+psycopg2:"))
         redis_host = self.base_env.get("PROD_REDIS_HOST", "127.0.0.1")
-        redis_port = int(self.base_env.get("PROD_REDIS_PORT", self.ports.redis))
+        redis_port = int(self.base_env.get("PROD_REDIS_PORT") or self.ports.redis)
         secret = base.get("GATEWAY_SECRET_KEY", "")
         token = base.get("RASA_API_TOKEN", "")
         env = {
@@ -321,9 +321,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.fresh and args.var.exists():
         shutil.rmtree(args.var)
     ports = ProdPorts(
-        gateway=int(os.environ.get("GATEWAY_PORT", 8000)),
-        postgres=int(os.environ.get("PROD_POSTGRES_PORT", 55432)),
-        redis=int(os.environ.get("PROD_REDIS_PORT", 56379)),
+        gateway=int(os.environ.get("GATEWAY_PORT") or 8000),
+        postgres=int(os.environ.get("PROD_POSTGRES_PORT") or 55432),
+        redis=int(os.environ.get("PROD_REDIS_PORT") or 56379),
     )
     stack = ProdStack(args.var, ports, gateway_workers=args.gateway_workers)
     signal.signal(signal.SIGINT, _interrupt)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from datetime import datetime, timezone
 from typing import Optional
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from booking_adapter.memory import InMemoryBookingPort
 from common.clock import BERLIN, fixed_clock
@@ -19,24 +17,10 @@ from gateway import create_app
 from handover.domain import NewHandover, TranscriptLine
 from handover.store import SqlHandoverStore, build_engine
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
 from handover_helpers import PASSWORD
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"handover_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # a missing server is a failure of the tier, not a skip
-        pytest.fail(f"PostgreSQL not reachable at {ADMIN_URL} (run `make services`): {error}")
-    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

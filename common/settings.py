@@ -67,12 +67,14 @@ class Settings:
     handover_retention_days: int = 30
     handover_retention_interval_minutes: int = 60
     hotline_hours: str = "1-5 08:00-18:00"
-    # --- gateway rate limits (per process; see docs/operations.md)
+    # --- gateway rate limits (see docs/operations.md); shared in Redis when a URL is set
     rate_chat_per_session_per_minute: int = 30
     rate_chat_per_ip_per_minute: int = 300
     rate_calendar_per_ip_per_minute: int = 20
     rate_calls_per_caller_per_hour: int = 10
     rate_phone_turns_per_call_per_minute: int = 30
+    rate_limit_redis_url: str = ""  # empty = counters in each gateway process
+    twilio_replay_window_seconds: int = 600  # exact repeats of a signed webhook answered once
     # several Rasa instances behind the gateway (comma-separated base URLs); empty = RASA_URL
     rasa_urls: str = ""
     # --- monitoring (docs/monitoring.md): Rasa's tracker store, read for the reports, and
@@ -126,6 +128,8 @@ class Settings:
             rate_calendar_per_ip_per_minute=_int(env, "RATE_CALENDAR_PER_IP_PER_MINUTE", 20),
             rate_calls_per_caller_per_hour=_int(env, "RATE_CALLS_PER_CALLER_PER_HOUR", 10),
             rate_phone_turns_per_call_per_minute=_int(env, "RATE_PHONE_TURNS_PER_CALL_PER_MINUTE", 30),
+            rate_limit_redis_url=_str(env, "RATE_LIMIT_REDIS_URL", ""),
+            twilio_replay_window_seconds=_int(env, "TWILIO_REPLAY_WINDOW_SECONDS", 600),
             rasa_urls=_str(env, "RASA_URLS", ""),
             tracker_url=_str(env, "TRACKER_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"),
             metrics_token=_str(env, "METRICS_TOKEN", ""),

@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from booking_adapter.codes import ALPHABET, normalise_code
 from booking_adapter.port import Appointment, BookingError
 from gateway import ics
-from gateway.ratelimit import SlidingWindowLimiter
+from gateway.ratelimit import AnyLimiter, SlidingWindowLimiter, build_limiter
 from gateway.agents.relay import relay_to_agent
 from gateway.rasa_client import RasaUnavailable
 from gateway.sanitize import clean_text
@@ -40,12 +40,12 @@ _TEXT_FILE = Path(__file__).with_name("webchat_de.yml")
 
 @dataclass
 class ChatLimits:
-    """Per-process rate limits of the web chat (see gateway/ratelimit.py and docs/webchat.md).
-    Tests put their own into `app.extensions["webchat_limits"]`."""
+    """Rate limits of the web chat, per process or shared in Redis (see gateway/ratelimit.py and
+    docs/webchat.md). Tests put their own into `app.extensions["webchat_limits"]`."""
 
-    per_session: SlidingWindowLimiter = field(default_factory=lambda: SlidingWindowLimiter(30, 60))
-    per_ip: SlidingWindowLimiter = field(default_factory=lambda: SlidingWindowLimiter(300, 60))
-    calendar_per_ip: SlidingWindowLimiter = field(default_factory=lambda: SlidingWindowLimiter(20, 60))
+    per_session: AnyLimiter = field(default_factory=lambda: SlidingWindowLimiter(30, 60))
+    per_ip: AnyLimiter = field(default_factory=lambda: SlidingWindowLimiter(300, 60))
+    calendar_per_ip: AnyLimiter = field(default_factory=lambda: SlidingWindowLimiter(20, 60))
 
 
 def load_webchat_text() -> dict[str, str]:
@@ -57,9 +57,9 @@ def _limits_from(settings) -> ChatLimits:
     if settings is None:
         return ChatLimits()
     return ChatLimits(
-        per_session=SlidingWindowLimiter(settings.rate_chat_per_session_per_minute, 60),
-        per_ip=SlidingWindowLimiter(settings.rate_chat_per_ip_per_minute, 60),
-        calendar_per_ip=SlidingWindowLimiter(settings.rate_calendar_per_ip_per_minute, 60),
+        per_session=build_limiter(settings, "chat_per_session", settings.rate_chat_per_session_per_minute, 60),
+        per_ip=build_limiter(settings, "chat_per_ip", settings.rate_chat_per_ip_per_minute, 60),
+        calendar_per_ip=build_limiter(settings, "calendar_per_ip", settings.rate_calendar_per_ip_per_minute, 60),
     )
 
 

@@ -7,16 +7,18 @@ Configure the Twilio number with:
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import time
-from typing import Callable
+from typing import Callable, Optional
 
-from flask import Blueprint, Request, Response, abort, current_app, request
+from flask import Blueprint, Request, Response, abort, current_app, g, request
 from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, get_signature_algorithm
 from werkzeug.exceptions import HTTPException
 
-from gateway.ratelimit import PhoneLimits
+from gateway.ratelimit import Answered, PhoneLimits, build_replay_store
 from gateway.sanitize import clean_text
 from telephony.call import CallFlow
 from telephony.services import TelephonyServices
@@ -27,7 +29,9 @@ bp = Blueprint("telephony", __name__, url_prefix="/voice")
 
 @bp.record_once
 def _wire(state) -> None:
-    state.app.extensions.setdefault("phone_limits", PhoneLimits.from_settings(state.app.extensions.get("settings")))
+    settings = state.app.extensions.get("settings")
+    state.app.extensions.setdefault("phone_limits", PhoneLimits.from_settings(settings))
+    state.app.extensions.setdefault("twilio_replays", build_replay_store(settings))  # None = guard off
 
 TWIML = "text/xml"
 
@@ -74,15 +78,25 @@ MAX_SPEECH_CHARS = 500
 MAX_DIGITS = 32
 
 
+TURN_ENDPOINTS = ("telephony.incoming", "telephony.gather")
+# A Gather's action URL may carry a fresh token per answer (`/voice/gather?turn=…`); only then can
+# two gathered turns of one call never look alike. Without it a caller who is silent twice, or
+# presses the same key twice, sends byte-identical signed requests that are *different* turns.
+REPLAY_TOKEN_ARG = "turn"
+
+
 @bp.before_request
 def check_call_and_limits():
-    """After the signature: a usable CallSid, then the per-call and per-caller budgets."""
+    """After the signature: a usable CallSid, exact replays, then the per-call and per-caller budgets."""
     call_sid = request.form.get("CallSid", "")
     if not _CALL_SID.match(call_sid):
         log.warning("telephony: refused %s %s: missing or malformed CallSid", request.method, request.path)
         abort(400)
-    if request.endpoint not in ("telephony.incoming", "telephony.gather"):
+    if request.endpoint not in TURN_ENDPOINTS:
         return None
+    replayed = _answer_to_replay(call_sid)
+    if replayed is not None:
+        return replayed
     limits: PhoneLimits = current_app.extensions["phone_limits"]
     flow = CallFlow(_services(), rasa=None)
     if limits.turns_per_call.allow(f"call:{call_sid}"):
@@ -94,6 +108,53 @@ def check_call_and_limits():
             log.warning("telephony: call %s refused: caller over the calls-per-hour limit", call_sid)
             return _twiml(flow.twiml.hangup([flow.messages.get("too_many_calls")]))
     return None
+
+
+def _replay_guarded() -> bool:
+    """Which turns an exact repeat can be recognised for: the first webhook of a call (once per
+    CallSid), and gathered turns whose URL carries a per-answer token."""
+    if request.endpoint == "telephony.incoming":
+        return True
+    return request.endpoint == "telephony.gather" and bool(request.args.get(REPLAY_TOKEN_ARG))
+
+
+def _request_digest() -> str:
+    """What Twilio signed, and the signature: equal digests = an exact repeat of a request."""
+    signed = [
+        request.headers.get(SIGNATURE_HEADER, ""),
+        signed_url(request, _services().public_base_url),
+        sorted(request.form.items(multi=True)),
+    ]
+    return hashlib.sha256(json.dumps(signed, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _answer_to_replay(call_sid: str) -> Optional[Response]:
+    """None for a new request (remembered, its answer is stored after the turn); for an exact
+    repeat within TWILIO_REPLAY_WINDOW_SECONDS the first answer again (Twilio's own retries get
+    the same), or an empty 409 while that answer is unknown. Never logs the form."""
+    replays = current_app.extensions.get("twilio_replays")
+    if replays is None or not _replay_guarded():
+        return None
+    digest = _request_digest()
+    seen = replays.claim(digest)
+    if seen is None:
+        g.replay_digest = digest
+        return None
+    if seen.known:
+        log.warning("telephony: call %s: exact repeat of %s answered as before, not processed", call_sid, request.path)
+        return Response(seen.body, status=seen.status, mimetype=seen.mimetype)
+    log.warning("telephony: call %s: exact repeat of %s while its answer is unknown: 409", call_sid, request.path)
+    return Response(status=409)
+
+
+@bp.after_request
+def remember_answer(response: Response) -> Response:
+    """Store the answer of a guarded turn (error handlers' answers included) for its repeats."""
+    digest = g.pop("replay_digest", None)
+    replays = current_app.extensions.get("twilio_replays")
+    if digest and replays is not None and not response.direct_passthrough:
+        replays.remember(digest, Answered(response.status_code, response.mimetype, response.get_data()))
+    return response
 
 
 def _form() -> dict[str, str]:

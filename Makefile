@@ -57,6 +57,7 @@ test-browser: setup ## the web chat in real headless Chromium, with the axe-core
 
 test-rasa: train ## validate the training data and run Rasa's conversation tests
 	$(RASA) data validate --domain bot/domain --data data --config config.yml
+	.venv-rasa/bin/python -m unittest discover -s tests/rasa_env -t . -q
 	$(RASA) test core --model models/terminassistent.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/stories
 
 test-e2e: train ## end-to-end tests against the real Rasa server, action server and SQLite

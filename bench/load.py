@@ -42,6 +42,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.pacing import NO_PAUSES, Pacing  # noqa: E402
 from launcher.prod import ProdPorts, ProdStack  # noqa: E402
 from telephony.simulator import SignedPhone, http_transport  # noqa: E402
 
@@ -71,12 +72,15 @@ class Outcome:
 # --- one citizen --------------------------------------------------------------------------------
 
 
-def chat_citizen(base: str, n: int, rng: random.Random) -> Outcome:
+def chat_citizen(base: str, n: int, rng: random.Random, pacing: Pacing = NO_PAUSES) -> Outcome:
     outcome = Outcome("chat", n, phone=f"+49401{n:06d}")
     session = requests.Session()
     sid = f"load{uuid.uuid4().hex[:16]}"
+    shown = ""  # what the bot last showed: the citizen reads it before answering
 
-    def say(message: str) -> list[dict]:
+    def say(message: str, clicked: bool = False) -> list[dict]:
+        nonlocal shown
+        time.sleep(pacing.chat(shown, message, rng, clicked=clicked) if shown else 0.0)
         started = time.perf_counter()
         response = session.post(f"{base}/api/chat", json={"session_id": sid, "message": message}, timeout=120)
         outcome.turns.append(time.perf_counter() - started)
@@ -84,7 +88,10 @@ def chat_citizen(base: str, n: int, rng: random.Random) -> Outcome:
             outcome.rate_limited += 1
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}")
-        return response.json()["messages"]
+        messages = response.json()["messages"]
+        shown = " ".join([m.get("text", "") for m in messages]
+                         + [b.get("title", "") for m in messages for b in m.get("buttons", [])])
+        return messages
 
     try:
         say(rng.choice(SERVICES))
@@ -93,7 +100,7 @@ def chat_citizen(base: str, n: int, rng: random.Random) -> Outcome:
         buttons = [b for m in offers for b in m.get("buttons", [])]
         if not buttons:
             raise RuntimeError("no slots offered")
-        say(rng.choice(buttons)["payload"])
+        say(rng.choice(buttons)["payload"], clicked=True)
         say("Anna Schulz")
         say(f"0401 {n:06d}")
         booked = " ".join(m.get("text", "") for m in say("Ja"))
@@ -106,12 +113,16 @@ def chat_citizen(base: str, n: int, rng: random.Random) -> Outcome:
     return outcome
 
 
-def phone_citizen(base: str, n: int, rng: random.Random) -> Outcome:
+def phone_citizen(base: str, n: int, rng: random.Random, pacing: Pacing = NO_PAUSES) -> Outcome:
     caller = f"+49170{n:07d}"
     outcome = Outcome("phone", n, phone=caller)
     phone = SignedPhone(http_transport(base, timeout=120), TOKEN, base, caller=caller)
+    heard = ""  # what Twilio last played: the caller listens to it before answering
 
     def turn(**fields: str):
+        nonlocal heard
+        if heard:
+            time.sleep(pacing.phone(heard, fields.get("SpeechResult", ""), rng, keyed="Digits" in fields))
         exchange = phone.post("/voice/gather", **fields) if fields else phone.incoming()
         outcome.turns.append(exchange.seconds)
         if exchange.status != 200 or exchange.root is None:
@@ -120,7 +131,8 @@ def phone_citizen(base: str, n: int, rng: random.Random) -> Outcome:
             raise RuntimeError("transferred to a person")
         if exchange.root.find("Hangup") is not None and "gebucht" not in _spoken(exchange.root):
             raise RuntimeError("hung up: " + _spoken(exchange.root)[:60])
-        return _spoken(exchange.root)
+        heard = _spoken(exchange.root)
+        return heard
 
     try:
         turn()
@@ -193,21 +205,48 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else float("nan")
 
 
+@dataclass
+class Concurrency:
+    """How many conversations were in progress at the same time (the load really was N at once)."""
+
+    current: int = 0
+    peak: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def enter(self) -> None:
+        with self.lock:
+            self.current += 1
+            self.peak = max(self.peak, self.current)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.current -= 1
+
+
 def run_citizens(base: str, count: int, first: int, phone_share: float, seed: int, workers: int,
-                 deadline: float) -> list[Outcome]:
+                 deadline: float, pacing: Pacing = NO_PAUSES, ramp: float = 0.0,
+                 concurrency: Optional[Concurrency] = None) -> list[Outcome]:
+    """`count` citizens, at most `workers` at a time; each starts at a random moment within
+    the first `ramp` seconds (calls in a wave do not arrive in the same millisecond)."""
     rng = random.Random(seed)
-    plan = [(first + i, "phone" if rng.random() < phone_share else "chat", rng.randint(0, 10**9))
-            for i in range(count)]
+    plan = [(first + i, "phone" if rng.random() < phone_share else "chat", rng.randint(0, 10**9),
+             rng.uniform(0, ramp)) for i in range(count)]
     results: list[Outcome] = []
     lock = threading.Lock()
+    concurrency = concurrency or Concurrency()
 
     def one(item):
-        n, channel, citizen_seed = item
+        n, channel, citizen_seed, delay = item
+        time.sleep(delay)
         if time.monotonic() > deadline:
             outcome = Outcome(channel, n, error="not started: time limit")
         else:
             citizen = phone_citizen if channel == "phone" else chat_citizen
-            outcome = citizen(base, n, random.Random(citizen_seed))
+            concurrency.enter()
+            try:
+                outcome = citizen(base, n, random.Random(citizen_seed), pacing)
+            finally:
+                concurrency.leave()
         with lock:
             results.append(outcome)
 
@@ -241,6 +280,14 @@ def limits_phase(base: str, per_session: int, per_caller: int) -> dict:
     }
 
 
+def _load_phase(base: str, args, pacing: Pacing, seed: int, first: int) -> dict:
+    concurrency = Concurrency()
+    started = time.monotonic()
+    outcomes = run_citizens(base, args.users, first, args.phone_share, seed, args.users,
+                            started + args.time_limit, pacing=pacing, ramp=args.ramp, concurrency=concurrency)
+    return {"outcomes": outcomes, "seconds": time.monotonic() - started, "peak": concurrency.peak}
+
+
 def summarise(outcomes: list[Outcome]) -> dict:
     turns = [t for o in outcomes for t in o.turns]
     errors: dict[str, int] = {}
@@ -268,7 +315,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--users", type=int, default=50, help="citizens at the same time (default 50)")
     parser.add_argument("--single", type=int, default=4, help="bookings for the single-user baseline")
     parser.add_argument("--phone-share", type=float, default=0.5)
-    parser.add_argument("--time-limit", type=float, default=900, help="seconds for the load phase")
+    parser.add_argument("--time-limit", type=float, default=900, help="seconds for each load phase")
+    parser.add_argument("--ramp", type=float, default=10.0,
+                        help="citizens start within this many seconds (default 10)")
+    parser.add_argument("--pace", type=float, default=1.0,
+                        help="pauses between turns × this (bench/pacing.py; 1 = fast ordinary citizens)")
+    parser.add_argument("--no-stress", action="store_true",
+                        help="skip the second run in which citizens answer without any pause")
     parser.add_argument("--port-base", type=int, default=31000)
     parser.add_argument("--gateway", help="measure a running profile instead (its TWILIO_AUTH_TOKEN must be "
                                           "bench-twilio-token and its database BENCH_DATABASE_URL)")
@@ -302,11 +355,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         warm = run_citizens(base, 2, 9000, 0.5, args.seed + 1, 2, time.monotonic() + 300)
         print(f"· single user: {args.single} bookings one after the other ...", flush=True)
         single = run_citizens(base, args.single, 1, args.phone_share, args.seed, 1, time.monotonic() + 600)
-        print(f"· {args.users} citizens at the same time ...", flush=True)
-        load_started = time.monotonic()
-        loaded = run_citizens(base, args.users, 100, args.phone_share, args.seed + 2, args.users,
-                              load_started + args.time_limit)
-        load_seconds = time.monotonic() - load_started
+        pacing = Pacing(scale=args.pace)
+        print(f"· {args.users} citizens at the same time, pausing like people between turns "
+              f"(bench/pacing.py × {args.pace}), starting within {args.ramp:.0f} s ...", flush=True)
+        paced = _load_phase(base, args, pacing, args.seed + 2, first=100)
+        stress = None
+        if not args.no_stress:
+            print(f"· stress: {args.users} citizens answering without any pause ...", flush=True)
+            stress = _load_phase(base, args, NO_PAUSES, args.seed + 3, first=1000)
+        loaded = [*paced["outcomes"], *(stress["outcomes"] if stress else [])]
         store = check_store(database_url, [*warm, *single, *loaded])
         print("· limits ...", flush=True)
         limits = limits_phase(base, int(os.environ.get("RATE_CHAT_PER_SESSION_PER_MINUTE", 30)),
@@ -317,25 +374,35 @@ def main(argv: Optional[list[str]] = None) -> int:
         if var_dir is not None:
             shutil.rmtree(var_dir, ignore_errors=True)
 
-    one, many = summarise(single), summarise(loaded)
-    ratio = many["p95_ms"] / one["p95_ms"] if one["p95_ms"] else float("nan")
-    report = {"single_user": one, "load": {**many, "wall_seconds": round(load_seconds)},
-              "p95_ratio": round(ratio, 2), "store": store, "limits": limits,
-              "cpus": os.cpu_count(), "per_ip_chat_limit_for_the_run": per_ip}
+    one = summarise(single)
+    phases = {"paced": paced, **({"stress_no_pauses": stress} if stress else {})}
+    report = {"single_user": one, "store": store, "limits": limits, "cpus": os.cpu_count(),
+              "per_ip_chat_limit_for_the_run": per_ip, "pacing_scale": args.pace, "ramp_seconds": args.ramp}
+    for name, phase in phases.items():
+        many = summarise(phase["outcomes"])
+        ratio = many["p95_ms"] / one["p95_ms"] if one["p95_ms"] else float("nan")
+        report[name] = {**many, "wall_seconds": round(phase["seconds"]), "peak_concurrent": phase["peak"],
+                        "p95_ratio": round(ratio, 2)}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
     print("\nLoad test of the production profile (loopback, this machine, "
           f"{os.cpu_count()} CPUs)")
     print(f"  single user   {one['completed']}/{one['conversations']} bookings, turn p50 {one['p50_ms']} ms, "
-          f"p95 {one['p95_ms']} ms, p99 {one['p99_ms']} ms")
-    print(f"  {args.users} at once  {many['completed']}/{many['conversations']} bookings completed "
-          f"({many['chat']} chat, {many['phone']} phone) in {load_seconds:.0f} s, errors {many['errors']}, "
-          f"rate-limited turns {many['rate_limited_turns']}")
-    print(f"                turn p50 {many['p50_ms']} ms, p95 {many['p95_ms']} ms, p99 {many['p99_ms']} ms "
-          f"({many['turns']} turns); p95 ratio to one user {ratio:.2f} (target <= 3)")
-    if many["error_kinds"]:
-        print("  errors:", "; ".join(f"{k} ×{v}" for k, v in many["error_kinds"].items()))
+          f"p95 {one['p95_ms']} ms, p99 {one['p99_ms']} ms (no pauses)")
+    for name, title in (("paced", "with pauses"), ("stress_no_pauses", "no pauses")):
+        if name not in report:
+            continue
+        many = report[name]
+        target = " (target <= 3)" if name == "paced" else " (stress; no target)"
+        print(f"  {args.users} at once, {title}: {many['completed']}/{many['conversations']} bookings completed "
+              f"({many['chat']} chat, {many['phone']} phone) in {many['wall_seconds']} s, "
+              f"at most {many['peak_concurrent']} at the same time, errors {many['errors']}, "
+              f"rate-limited turns {many['rate_limited_turns']}")
+        print(f"                turn p50 {many['p50_ms']} ms, p95 {many['p95_ms']} ms, p99 {many['p99_ms']} ms "
+              f"({many['turns']} turns); p95 ratio to one user {many['p95_ratio']:.2f}{target}")
+        if many["error_kinds"]:
+            print("  errors:", "; ".join(f"{k} ×{v}" for k, v in many["error_kinds"].items()))
     print(f"  store         {store['appointments']} appointments; lost {store['lost']}, double cells "
           f"{store['double_cells']}, double per citizen {store['double_per_citizen']}, half-written "
           f"{store['half_written']}, booked without confirmation {store['booked_without_confirmation']}")

@@ -218,7 +218,7 @@ class ProdStack:
                 lambda port=action_port: http_ok(f"http://127.0.0.1:{port}/health"))
             self.services[f"rasa-{index}"] = Service(
                 f"rasa-{index}",
-                [str(venv_rasa / "rasa"), "run", "--model", str(self.model), "--endpoints", str(ENDPOINTS),
+                [str(venv_rasa / "python"), "-m", "bot.rasa_server", "run", "--model", str(self.model), "--endpoints", str(ENDPOINTS),
                  "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
                  "--port", str(rasa_port), "--enable-api", f"--auth-token={token}"],
                 {**self.env, "RASA_PORT": str(rasa_port),

@@ -87,7 +87,7 @@ class Stack:
             Process(
                 "rasa",
                 [
-                    str(venv_rasa / "rasa"), "run",
+                    str(venv_rasa / "python"), "-m", "bot.rasa_server", "run",  # Rasa + one speed repair
                     "--model", str(self.model),
                     "--endpoints", str(ROOT / "endpoints.yml"),
                     "--credentials", str(ROOT / "credentials.yml"),

@@ -118,12 +118,13 @@ def phone_citizen(base: str, n: int, rng: random.Random, pacing: Pacing = NO_PAU
     outcome = Outcome("phone", n, phone=caller)
     phone = SignedPhone(http_transport(base, timeout=120), TOKEN, base, caller=caller)
     heard = ""  # what Twilio last played: the caller listens to it before answering
+    answer_url = "/voice/gather"  # where Twilio posts the answer: the last <Gather action>
 
     def turn(**fields: str):
-        nonlocal heard
+        nonlocal heard, answer_url
         if heard:
             time.sleep(pacing.phone(heard, fields.get("SpeechResult", ""), rng, keyed="Digits" in fields))
-        exchange = phone.post("/voice/gather", **fields) if fields else phone.incoming()
+        exchange = phone.post(answer_url, **fields) if fields else phone.incoming()
         outcome.turns.append(exchange.seconds)
         if exchange.status != 200 or exchange.root is None:
             raise RuntimeError(f"HTTP {exchange.status}")
@@ -132,6 +133,8 @@ def phone_citizen(base: str, n: int, rng: random.Random, pacing: Pacing = NO_PAU
         if exchange.root.find("Hangup") is not None and "gebucht" not in _spoken(exchange.root):
             raise RuntimeError("hung up: " + _spoken(exchange.root)[:60])
         heard = _spoken(exchange.root)
+        gather = exchange.root.find("Gather")
+        answer_url = gather.get("action") if gather is not None else "/voice/gather"
         return heard
 
     try:
@@ -342,7 +345,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                     "TWILIO_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.gateway}",
                     "TWILIO_HOTLINE_NUMBER": "+4940115", "RATE_CHAT_PER_IP_PER_MINUTE": str(per_ip),
                     "LOG_LEVEL": "WARNING"})
-        stack = ProdStack(var_dir, ports, base_env=env, gateway_workers=1)
+        stack = ProdStack(var_dir, ports, base_env=env)
         base, database_url = f"http://127.0.0.1:{ports.gateway}", stack.env["BOOKING_DATABASE_URL"]
         started = time.monotonic()
         print("· starting the production profile (PostgreSQL, Redis, 2× Rasa, 2× actions, gunicorn) ...",

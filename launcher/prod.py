@@ -161,7 +161,7 @@ class ProdStack:
     var_dir: Path
     ports: ProdPorts = field(default_factory=ProdPorts)
     base_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    gateway_workers: int = 1  # one process: its rate-limit counters are the gateway's
+    gateway_workers: int = 2  # rate limits and replays are shared through Redis
     model: Path = MODEL
     services: dict[str, Service] = field(default_factory=dict)
     postgres: Optional[PrivatePostgres] = None
@@ -191,6 +191,10 @@ class ProdStack:
             "TRACKER_DIALECT": "postgresql",
             "LOCK_STORE_HOST": redis_host,
             "LOCK_STORE_PORT": str(redis_port),
+            # the gateway workers' shared rate-limit counters and webhook replays (Rasa's locks: db 1)
+            "RATE_LIMIT_REDIS_URL": f"redis://{redis_host}:{redis_port}/2",
+            # one folder for the workers' Prometheus counts, emptied at every start
+            "PROMETHEUS_MULTIPROC_DIR": str(self.var_dir / "metrics"),
             "RASA_TELEMETRY_ENABLED": "false",  # nothing leaves the machine (and no error reports)
             "RASA_URLS": ",".join(f"http://127.0.0.1:{p}" for p in self.ports.rasa),
             "GATEWAY_SECRET_KEY": secret if secret and secret != DEV_SECRET else secrets.token_urlsafe(32),
@@ -237,6 +241,9 @@ class ProdStack:
         if not self.model.exists():
             raise RuntimeError(f"no trained model at {self.model}; run `make train`")
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        metrics_dir = Path(self.env["PROMETHEUS_MULTIPROC_DIR"])
+        shutil.rmtree(metrics_dir, ignore_errors=True)  # counts of an earlier run would add up
+        metrics_dir.mkdir(parents=True)
         if self.postgres is not None:
             self.postgres.start()
             for name in ("booking", "rasa"):
@@ -314,8 +321,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--var", type=Path, default=ROOT / "var" / "prod",
                         help="data and logs of the profile (default var/prod)")
-    parser.add_argument("--gateway-workers", type=int, default=1,
-                        help="gunicorn workers (each has its own rate-limit counters)")
+    parser.add_argument("--gateway-workers", type=int, default=2,
+                        help="gunicorn workers (they share rate limits through Redis)")
     parser.add_argument("--fresh", action="store_true", help="delete the profile's data first")
     args = parser.parse_args(argv)
     if args.fresh and args.var.exists():

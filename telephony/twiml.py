@@ -8,8 +8,9 @@ silence is handled by the gateway and never ends the call.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, Say, VoiceResponse
@@ -40,9 +41,17 @@ class VoiceConfig:
         return self.voice.lower().startswith(_SSML_VOICE_PREFIXES)
 
 
+def fresh_turn_token() -> str:
+    return secrets.token_urlsafe(9)
+
+
 class TwimlBuilder:
-    def __init__(self, config: VoiceConfig):
+    """`turn_token` makes each Gather's answer URL unique (`/voice/gather?turn=…`), so an exact
+    replay of a signed answer can be told from a caller who is silent twice (telephony/views.py)."""
+
+    def __init__(self, config: VoiceConfig, turn_token: Callable[[], str] = fresh_turn_token):
         self.config = config
+        self.turn_token = turn_token
 
     # --- URLs ----------------------------------------------------------------------------
 
@@ -82,7 +91,7 @@ class TwimlBuilder:
         options = dict(
             input="speech dtmf",
             language=LANGUAGE,
-            action=self.url("/voice/gather"),
+            action=self.url("/voice/gather", turn=self.turn_token()),
             method="POST",
             action_on_empty_result=True,
             speech_timeout=config.speech_timeout,
@@ -100,7 +109,7 @@ class TwimlBuilder:
         self._speak_into(gather, segments)
         response.append(gather)
         # Not reached while actionOnEmptyResult works; a safety net against silence hang-ups.
-        response.redirect(self.url("/voice/gather"), method="POST")
+        response.redirect(self.url("/voice/gather", turn=self.turn_token()), method="POST")
         return str(response.to_xml())
 
     def transfer(self, segments: Iterable[str], reference: str, call_sid: str, reason: str) -> str:

@@ -37,7 +37,7 @@ def prod():
         "TELEPHONY_SMS_OUTBOX": str(var_dir / "sms.jsonl"),
         "TWILIO_RASA_TIMEOUT": "12",
     })
-    stack = ProdStack(var_dir, PORTS, base_env=env, gateway_workers=1)
+    stack = ProdStack(var_dir, PORTS, base_env=env)
     try:
         stack.start(timeout=600, report=lambda line: None)
         yield stack

@@ -191,8 +191,10 @@ def test_forged_and_replayed_signatures_are_refused_without_reaching_the_bot(gat
 
 
 def test_an_exact_replay_of_a_signed_turn_changes_no_booking(gateway):
-    """Twilio's signatures carry no timestamp: an identical replay is a valid request. It may be
-    answered, but it reaches the bot as one more turn of that call only, and the store is safe."""
+    """Twilio's signatures carry no timestamp: an identical replay is a valid request. To a
+    plain /voice/gather (no per-answer token, as older TwiML had) it reaches the bot as one more
+    turn of that call only; to a tokened answer URL it gets the first answer back
+    (test_replays_and_shared_limits.py). Either way the store is safe."""
     before = gateway.store()
     form = call_form(SpeechResult="Ja")
     headers = {"X-Twilio-Signature": gateway.signed("/voice/gather", form)}

@@ -1,6 +1,7 @@
 """The TwiML a caller gets: German everywhere, speech and keys, hints, the configured voice."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from telephony.twiml import TwimlBuilder, VoiceConfig
@@ -17,7 +18,7 @@ def test_the_first_turn_gathers_german_speech_and_keys_with_the_bot_speaking_fir
     assert gather.get("input") == "speech dtmf"
     assert gather.get("language") == "de-DE"
     assert gather.get("actionOnEmptyResult") == "true"
-    assert gather.get("action") == f"{PUBLIC_BASE}/voice/gather"
+    assert re.fullmatch(rf"{re.escape(PUBLIC_BASE)}/voice/gather\?turn=[A-Za-z0-9_-]{{12}}", gather.get("action"))
     assert gather.get("method") == "POST"
     assert gather.get("speechTimeout") == "3"
     assert gather.get("timeout") == "6"
@@ -54,7 +55,8 @@ def test_a_redirect_after_the_gather_means_silence_can_never_end_the_call(make_w
     root = world.phone().call()
     children = [child.tag for child in root]
     assert children == ["Gather", "Redirect"]
-    assert root.find("Redirect").text == f"{PUBLIC_BASE}/voice/gather"
+    assert root.find("Redirect").text.startswith(f"{PUBLIC_BASE}/voice/gather?turn=")
+    assert root.find("Redirect").text != gather_of(root).get("action")  # a silent turn is its own turn
     assert root.find("Hangup") is None
 
 
@@ -93,7 +95,7 @@ def test_a_long_message_is_split_at_sentence_ends_but_not_inside_a_date():
 def test_without_a_public_base_url_the_twiml_uses_relative_urls():
     builder = TwimlBuilder(VoiceConfig(public_base_url=""))
     root = ET.fromstring(builder.gather(["Hallo."]))
-    assert root.find("Gather").get("action") == "/voice/gather"
+    assert root.find("Gather").get("action").startswith("/voice/gather?turn=")
 
 
 def test_an_entry_gather_accepts_several_keys_ended_by_the_hash_key():
@@ -118,3 +120,10 @@ def test_auto_speech_timeout_is_replaced_when_a_speech_model_is_set(make_world):
     gather = gather_of(world.phone().call())
     assert gather.get("speechModel") == "phone_call"
     assert gather.get("speechTimeout") == "3"
+
+
+def test_every_gather_answer_url_is_unique_so_replays_can_be_told_from_repeated_silence():
+    builder = TwimlBuilder(VoiceConfig())
+    actions = {gather_of(ET.fromstring(builder.gather(["Bitte sagen Sie etwas."]))).get("action")
+               for _ in range(50)}
+    assert len(actions) == 50

@@ -57,7 +57,9 @@ def _masked(phone: Optional[str]) -> str:
 @bp.context_processor
 def _context() -> dict[str, Any]:
     words = german()
-    return {"csrf_token": csrf_token, "agent": current_agent(), "labels": words}
+    # the managers' report (gateway/reports.py) sits behind the same sign-in, when registered
+    has_reports = "reports.report_page" in current_app.view_functions
+    return {"csrf_token": csrf_token, "agent": current_agent(), "labels": words, "has_reports": has_reports}
 
 
 PUBLIC_ENDPOINTS = frozenset({"agents.login", "agents.static"})

@@ -54,3 +54,10 @@ def test_a_second_look_within_a_minute_reuses_the_report(world):
     app.extensions["report_cache"].seconds = 0
     client.get("/reports?days=7", headers=AGENT)
     assert app.extensions["report_cache"]._reports[7] is not cached
+
+
+def test_the_agent_console_links_to_the_report(world):
+    client = make_gateway(world.settings).test_client()
+    queue = client.get("/agents/", headers=AGENT)
+    assert queue.status_code == 200
+    assert 'href="/reports"' in queue.get_data(as_text=True)

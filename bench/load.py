@@ -42,12 +42,13 @@ from pathlib import Path
 from typing import Optional
 
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pacing import NO_PAUSES, Pacing  # noqa: E402
+from booking_adapter.integrity import check_integrity  # noqa: E402
 from launcher.prod import ProdPorts, ProdStack  # noqa: E402
 from telephony.simulator import SignedPhone, http_transport  # noqa: E402
 
@@ -174,17 +175,10 @@ def _spoken(root) -> str:
 def check_store(database_url: str, outcomes: list[Outcome]) -> dict:
     engine = create_engine(database_url)
     try:
-        with engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT code, phone FROM booking_appointments WHERE status = 'confirmed'")).all()
-            double_cells = connection.execute(text(
-                "SELECT count(*) FROM (SELECT location_key, unit, counter FROM booking_occupancy "
-                "GROUP BY location_key, unit, counter HAVING count(*) > 1) d")).scalar_one()
-            half_written = connection.execute(text(
-                "SELECT count(*) FROM booking_appointments a WHERE a.status = 'confirmed' AND NOT EXISTS "
-                "(SELECT 1 FROM booking_occupancy o WHERE o.appointment_id = a.id)")).scalar_one()
+        found = check_integrity(engine)
     finally:
         engine.dispose()
+    rows, double_cells, half_written = found.confirmed, found.double_cells, found.half_written
     codes = {code for code, _ in rows}
     phones: dict[str, int] = {}
     for _, phone in rows:

@@ -5,6 +5,7 @@
     list [--from DATE] [--to DATE] [--json]
     show CODE [--json]
     cancel CODE --verification PHONE [--json]
+    check [--json]                         store consistency (after a crash); exit 1 if broken
 
 Settings (BOOKING_DATABASE_URL, ASSISTANT_NOW, policies) come from the environment.
 """
@@ -18,6 +19,8 @@ from datetime import date, datetime
 from typing import Any, Optional, Sequence
 
 from booking_adapter.bootstrap import build_booking_port, seed_store
+from booking_adapter.db import create_engines
+from booking_adapter.integrity import check_integrity
 from booking_adapter.port import Appointment, BookingError, Slot, SlotQuery
 from common.clock import BERLIN
 from common.settings import Settings
@@ -80,7 +83,28 @@ def _parser() -> argparse.ArgumentParser:
     cancel.add_argument("code")
     cancel.add_argument("--verification", required=True, help="the phone number given at booking")
     cancel.add_argument("--json", action="store_true")
+
+    check = commands.add_parser("check", help="consistency: half-written appointments, cells with two owners")
+    check.add_argument("--json", action="store_true")
     return parser
+
+
+def _check(settings: Settings, as_json: bool) -> int:
+    engines = create_engines(settings.booking_database_url)
+    try:
+        found = check_integrity(engines.read)
+    finally:
+        engines.read.dispose()
+        engines.write.dispose()
+    figures = {"confirmed": len(found.confirmed), "without_cells": found.without_cells,
+               "without_services": found.without_services, "double_cells": found.double_cells, "ok": found.ok}
+    if as_json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"{figures['confirmed']} confirmed appointments; without cells {found.without_cells}, "
+              f"without services {found.without_services}, cells with two owners {found.double_cells}: "
+              + ("consistent" if found.ok else "NOT consistent"))
+    return 0 if found.ok else 1
 
 
 def main(argv: Optional[Sequence[str]] = None, settings: Optional[Settings] = None) -> int:
@@ -93,6 +117,8 @@ def main(argv: Optional[Sequence[str]] = None, settings: Optional[Settings] = No
               + (f", retired {report.retired_locations} locations and {report.retired_services} services"
                  if report.retired_locations or report.retired_services else ""))
         return 0
+    if args.command == "check":
+        return _check(settings, args.json)
 
     port = build_booking_port(settings)
     try:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
+from booking_adapter.integrity import check_integrity
 from launcher.prod import ProdPorts, ProdStack
 from launcher.stack import MODEL, ROOT
 from telephony.simulator import SignedPhone, http_transport
@@ -93,25 +94,15 @@ def phone(stack: ProdStack, caller: str) -> SignedPhone:
 
 
 def store_state(stack: ProdStack) -> dict:
-    """Appointments and their consistency: every confirmed appointment owns its cells and its
-    services; no cell has two owners (the unique constraint guarantees it, checked anyway)."""
+    """Appointments and their consistency (booking_adapter/integrity.py): every confirmed
+    appointment owns its cells and its services; no cell has two owners."""
     engine = create_engine(stack.env["BOOKING_DATABASE_URL"])
     try:
-        with engine.connect() as connection:
-            codes = [row[0] for row in connection.execute(text(
-                "SELECT code FROM booking_appointments WHERE status = 'confirmed' ORDER BY id"))]
-            without_cells = connection.execute(text(
-                "SELECT count(*) FROM booking_appointments a WHERE a.status = 'confirmed' AND NOT EXISTS "
-                "(SELECT 1 FROM booking_occupancy o WHERE o.appointment_id = a.id)")).scalar_one()
-            without_services = connection.execute(text(
-                "SELECT count(*) FROM booking_appointments a WHERE NOT EXISTS "
-                "(SELECT 1 FROM booking_appointment_services s WHERE s.appointment_id = a.id)")).scalar_one()
-            double = connection.execute(text(
-                "SELECT count(*) FROM (SELECT location_key, unit, counter FROM booking_occupancy "
-                "GROUP BY location_key, unit, counter HAVING count(*) > 1) d")).scalar_one()
-        return {"codes": codes, "half_written": without_cells + without_services, "double": double}
+        found = check_integrity(engine)
     finally:
         engine.dispose()
+    return {"codes": [code for code, _ in found.confirmed], "half_written": found.half_written,
+            "double": found.double_cells}
 
 
 def conversation_instance(stack: ProdStack, sender: str) -> str:

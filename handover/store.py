@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, DateTime, Engine, Float, ForeignKey, Integer, String, Text,
-    create_engine, delete, func, or_, select, text, update,
+    create_engine, delete, func, or_, select, update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +25,7 @@ from handover.domain import (
     AGENT_HOLDS, ROLES, AgentIdentity, STATUSES, AuditEntry, Callback, ChatMessage, Export, Handover, NewCallback,
     NewHandover, TranscriptLine,
 )
+from common.schema import TablesOnFirstUse
 from handover.port import HandoverPort
 
 _SCHEMA_LOCK_KEY = 0x7E1E_0008  # advisory lock id for creating the hand-over tables
@@ -165,8 +163,7 @@ class SqlHandoverStore(HandoverPort):
     def __init__(self, engine: Engine, clock: Optional[Callable[[], datetime]] = None):
         self.engine = engine
         self._clock = clock or _now
-        self._schema_ready = False
-        self._schema_lock = threading.Lock()
+        self._tables = TablesOnFirstUse(engine, Base.metadata, _SCHEMA_LOCK_KEY)
 
     def now(self) -> datetime:
         return _utc(self._clock())  # type: ignore[return-value]
@@ -174,25 +171,7 @@ class SqlHandoverStore(HandoverPort):
     # --- schema --------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
-        if self._schema_ready:
-            return
-        with self._schema_lock:
-            if self._schema_ready:
-                return
-            database = self.engine.url.database
-            if self.engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            for attempt in range(3):
-                try:
-                    with self.engine.begin() as connection:
-                        if connection.dialect.name == "postgresql":
-                            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-                        Base.metadata.create_all(connection, checkfirst=True)
-                    break
-                except (OperationalError, ProgrammingError, IntegrityError):
-                    if attempt == 2:  # another process created them at the same moment
-                        raise
-            self._schema_ready = True
+        self._tables.ensure()
 
     def _session(self) -> Session:
         self.ensure_schema()

@@ -12,14 +12,14 @@ import json
 import threading
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, Optional
 
-from sqlalchemy import CheckConstraint, DateTime, Engine, Integer, String, Text, delete, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy import CheckConstraint, DateTime, Engine, Integer, String, Text, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from common.clock import Clock
+from common.schema import TablesOnFirstUse
 
 # Phases of a call as the gateway sees it.
 TALK = "talk"                      # normal conversation with the bot
@@ -168,37 +168,14 @@ class SqlCallStore(CallStore):
     def __init__(self, engine: Engine, clock: Optional[Clock] = None):
         self.engine = engine
         self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._schema_ready = False
-        self._schema_lock = threading.Lock()
+        self._tables = TablesOnFirstUse(engine, _Base.metadata, _SCHEMA_LOCK_KEY, tables=TABLES)
 
     def _now(self) -> datetime:
         return _utc(self._clock())
 
     def ensure_schema(self) -> None:
         """Create the tables if missing: on first use, never at import or app creation."""
-        if self._schema_ready:
-            return
-        with self._schema_lock:
-            if self._schema_ready:
-                return
-            database = self.engine.url.database
-            if self.engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            for attempt in range(3):
-                try:
-                    self._create_tables()
-                    break
-                except (OperationalError, ProgrammingError, IntegrityError):
-                    # another process created them at the same moment; checking again settles it
-                    if attempt == 2:
-                        raise
-            self._schema_ready = True
-
-    def _create_tables(self) -> None:
-        with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":  # serialise concurrent creators
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-            _Base.metadata.create_all(connection, tables=list(TABLES), checkfirst=True)
+        self._tables.ensure()
 
     def _session(self) -> Session:
         self.ensure_schema()

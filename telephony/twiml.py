@@ -135,6 +135,27 @@ class TwimlBuilder:
         response.append(dial)
         return str(response.to_xml())
 
+    def standalone_transfer(self, segments: Iterable[str], unanswered: Iterable[str]) -> str:
+        """Speak, dial the hotline, and if nobody answers speak `unanswered` and hang up, with no
+        URL back to the gateway: TwiML that works while the gateway is down (telephony/fallback.py)."""
+        config = self.config
+        if not config.hotline:
+            raise ValueError("TWILIO_HOTLINE_NUMBER is needed for a transfer")
+        response = VoiceResponse()
+        self._speak_into(response, segments)
+        dial_options: dict = dict(timeout=config.dial_timeout, answer_on_bridge=True)
+        if config.dial_caller_id:
+            dial_options["caller_id"] = config.dial_caller_id
+        dial = Dial(**dial_options)
+        if config.hotline.lower().startswith("sip:"):
+            dial.sip(config.hotline)
+        else:
+            dial.number(config.hotline)
+        response.append(dial)
+        self._speak_into(response, unanswered)  # reached when the dial ends without a person
+        response.hangup()
+        return str(response.to_xml())
+
     def hangup(self, segments: Iterable[str] = ()) -> str:
         response = VoiceResponse()
         self._speak_into(response, segments)

@@ -22,6 +22,7 @@ from booking_adapter.port import (
     AppointmentNotActive,
     CodeUnknown,
     Contact,
+    ContactErasure,
     Hold,
     HoldExpired,
     HoldLimitReached,
@@ -224,6 +225,24 @@ class InMemoryBookingPort(GridBookingPort):
         day = lambda a: a.start.astimezone(BERLIN).date()  # noqa: E731
         return sorted((a for a in rows if (start is None or day(a) >= start) and (end is None or day(a) <= end)),
                       key=lambda a: (a.start, a.code))
+
+    def erase_contact(self, phone: str) -> ContactErasure:
+        wanted = normalise_phone(phone)
+        if wanted is None:
+            return ContactErasure(0)
+        with self._lock:
+            now = self.now()
+            erased, kept = 0, []
+            for row in sorted(self._appointments.values(), key=lambda r: r.appointment.start):
+                appointment = row.appointment
+                if appointment.phone != wanted:
+                    continue
+                if appointment.status == "confirmed" and appointment.start > now:
+                    kept.append(appointment.code)
+                    continue
+                row.appointment = replace(appointment, contact_name="", phone=None)
+                erased += 1
+            return ContactErasure(erased, tuple(kept))
 
     def appointment(self, code: str) -> Appointment:
         canonical = normalise_code(code)

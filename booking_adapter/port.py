@@ -117,6 +117,15 @@ class Appointment:
 
 
 @dataclass(frozen=True)
+class ContactErasure:
+    """What `erase_contact` did: appointments stripped of name and phone, and the upcoming
+    confirmed ones it had to keep (they are needed to verify and serve the appointment)."""
+
+    anonymised: int
+    kept_upcoming: tuple[str, ...] = ()  # booking codes
+
+
+@dataclass(frozen=True)
 class MoveDeadline:
     move_in: date
     deadline: date
@@ -265,3 +274,12 @@ class BookingPort(abc.ABC):
     def appointment(self, code: str) -> Appointment:
         """Staff lookup by code without verification (CLI, agents). Raises CodeUnknown."""
         raise NotImplementedError
+
+    # data protection
+    @abc.abstractmethod
+    def erase_contact(self, phone: str) -> ContactErasure:
+        """Remove name and phone number (and e-mail) from every appointment booked with `phone`
+        (any spelling) that is cancelled or has begun. Upcoming confirmed appointments keep them
+        and are reported: without them the citizen could not be verified or reached; they are
+        cancelled first (or erased after they took place). Times, place and services stay for
+        the statistics."""

@@ -36,6 +36,7 @@ from booking_adapter.port import (
     AppointmentNotActive,
     CodeUnknown,
     Contact,
+    ContactErasure,
     Hold,
     HoldExpired,
     HoldLimitReached,
@@ -327,6 +328,22 @@ class SqlAlchemyBookingPort(GridBookingPort):
     def appointment(self, code: str) -> Appointment:
         with self._read() as session:
             return self._appointment(self._by_code(session, code))
+
+    # --- data protection ------------------------------------------------------------------
+
+    def erase_contact(self, phone: str) -> ContactErasure:
+        wanted = normalise_phone(phone)
+        if wanted is None:
+            return ContactErasure(0)
+        now = self.now()
+        with self._write.begin() as session:
+            rows = session.scalars(select(AppointmentRow).where(AppointmentRow.phone == wanted)
+                                   .order_by(AppointmentRow.start_at).with_for_update()).all()
+            kept = tuple(r.code for r in rows if r.status == "confirmed" and r.start_at > now)
+            erased = [r for r in rows if r.code not in kept]
+            for row in erased:
+                row.contact_name, row.phone, row.email, row.updated_at = "", None, None, now
+        return ContactErasure(len(erased), kept)
 
 
 def hold_units(hold: HoldRow) -> int:

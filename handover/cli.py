@@ -4,7 +4,8 @@
   add-token NAME [--label crm]          prints a new API token once (only its hash is stored)
   retention [--days N]                  delete what is past the retention period
   export PHONE                          everything stored about a phone number, as JSON
-  delete PHONE --yes                    delete it (hand-overs, transcripts, chats, callbacks)
+  delete PHONE --yes                    delete it (hand-overs, transcripts, chats, callbacks) and
+                                        erase name and number from past and cancelled appointments
 """
 from __future__ import annotations
 
@@ -30,8 +31,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _appointments(settings: Settings, phone: str) -> Optional[list[dict[str, Any]]]:
-    """The phone number's appointments from the booking store (read-only: the booking port has
-    no delete, see docs/handover.md)."""
+    """The phone number's appointments from the booking store."""
     from booking_adapter.bootstrap import build_booking_port
     from booking_adapter.phone import same_phone
 
@@ -41,6 +41,20 @@ def _appointments(settings: Settings, phone: str) -> Optional[list[dict[str, Any
     except Exception as error:  # the booking store may be elsewhere or not seeded
         print(f"note: appointments not read ({type(error).__name__})", file=sys.stderr)
         return None
+
+
+def _erase_appointments(settings: Settings, phone: str) -> dict[str, Any]:
+    """Name and number out of the phone number's past and cancelled appointments; upcoming ones
+    are kept and counted (the citizen cancels them first; see BookingPort.erase_contact)."""
+    from booking_adapter.bootstrap import build_booking_port
+
+    try:
+        port = build_booking_port(settings)
+        erasure = port.erase_contact(phone)
+        return {"appointments_anonymised": erasure.anonymised, "appointments_kept_upcoming": len(erasure.kept_upcoming)}
+    except Exception as error:  # the booking store may be elsewhere or not seeded
+        print(f"note: appointments not erased ({type(error).__name__})", file=sys.stderr)
+        return {"appointments_anonymised": None, "appointments_kept_upcoming": None}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -98,8 +112,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not args.yes:
             print("refusing without --yes", file=sys.stderr)
             return 2
-        counts = store.delete_phone(args.phone)
+        counts = {**store.delete_phone(args.phone), **_erase_appointments(settings, args.phone)}
         store.audit(None, "delete_phone", detail=", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-        print(json.dumps({**counts, "appointments": "kept (the booking port has no delete)"}, sort_keys=True))
+        print(json.dumps(counts, sort_keys=True))
         return 0
     return 2

@@ -117,6 +117,25 @@ def test_command_line_add_agent_export_delete(tmp_path):
     data = json.loads(exported.stdout)
     assert len(data["handovers"]) == 1 and data["handovers"][0]["transcript"][0]["text"] == "Hallo"
     assert run("delete", "040 12345678").returncode == 2  # not without --yes
+
+    # the number's appointments: one cancelled (erased), one upcoming (kept until it is over)
+    from booking_adapter.bootstrap import build_booking_port, seed_store
+    from booking_adapter.port import Contact, SlotQuery
+    from common.settings import Settings
+
+    booking_settings = Settings.from_env({"BOOKING_DATABASE_URL": env["BOOKING_DATABASE_URL"]})
+    seed_store(booking_settings)
+    port = build_booking_port(booking_settings)
+    first, second = port.find_slots(SlotQuery(("personalausweis",), limit=2))
+    cancelled = port.confirm(port.hold(first, "x").hold_id, Contact("Erika Muster", "040 12345678"))
+    upcoming = port.confirm(port.hold(second, "y").hold_id, Contact("Erika Muster", "040 12345678"))
+    port.cancel(cancelled.code, "040 12345678")
+
     deleted = run("delete", "040 12345678", "--yes")
-    assert json.loads(deleted.stdout)["handovers"] == 1
+    counts = json.loads(deleted.stdout)
+    assert counts["handovers"] == 1
+    assert (counts["appointments_anonymised"], counts["appointments_kept_upcoming"]) == (1, 1)
     assert store.export_phone("04012345678").handovers == []
+    assert (port.appointment(cancelled.code).contact_name, port.appointment(cancelled.code).phone) == ("", None)
+    assert port.appointment(upcoming.code).contact_name == "Erika Muster"
+    assert "Erika" not in deleted.stdout + deleted.stderr

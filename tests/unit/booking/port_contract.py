@@ -237,6 +237,30 @@ def test_cancelling_frees_the_slot_and_is_idempotent(port):
     assert [a.status for a in port.list_appointments()] == ["cancelled"]
 
 
+def test_erasing_a_contact_strips_cancelled_and_past_appointments_and_keeps_upcoming_ones(port, clock):
+    upcoming = book(port, slot(port, "finkenwerder", at(TUESDAY, 10)), "a")
+    cancelled = book(port, slot(port, "altona", at(TUESDAY, 11)), "b")
+    someone_else = book(port, slot(port, "altona", at(TUESDAY, 12)), "c", phone="040 999999")
+    port.cancel(cancelled.code, "040 123456")
+
+    erasure = port.erase_contact("+49 40 123456")  # any spelling of the number
+    assert (erasure.anonymised, erasure.kept_upcoming) == (1, (upcoming.code,))
+    by_code = {a.code: a for a in port.list_appointments()}
+    assert (by_code[cancelled.code].contact_name, by_code[cancelled.code].phone) == ("", None)
+    assert by_code[cancelled.code].start == at(TUESDAY, 11) and by_code[cancelled.code].status == "cancelled"
+    assert by_code[upcoming.code].contact_name == "Anna Schulz" and by_code[upcoming.code].phone == "+4940123456"
+    assert by_code[someone_else.code].phone == "+4940999999"
+    with pytest.raises(VerificationFailed):
+        port.find_appointment(cancelled.code, "040 123456")
+
+    clock.advance(days=9)  # the upcoming one (Tuesday 10:00) has taken place
+    assert port.erase_contact("040123456") == type(erasure)(1, ())
+    assert port.appointment(upcoming.code).phone is None
+    assert port.erase_contact("040123456").anonymised == 0
+    assert port.erase_contact("kein Telefon").anonymised == 0
+    assert port.appointment(someone_else.code).contact_name == "Anna Schulz"
+
+
 def test_rescheduling_keeps_the_code_and_frees_the_old_slot(port):
     old = slot(port, "finkenwerder", at(TUESDAY, 10))
     appointment = book(port, old)

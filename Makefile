@@ -82,7 +82,7 @@ lock: ## re-resolve both lock files from requirements/*.in
 	.venv/bin/uv pip compile -q --python-version 3.11 --python-platform x86_64-unknown-linux-gnu requirements/app.in -o requirements/app.lock
 	.venv/bin/uv pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements/rasa.in -o requirements/rasa.lock
 
-retention: ## delete hand-overs, transcripts and callbacks past HANDOVER_RETENTION_DAYS (cron-able)
+retention: ## delete hand-overs, transcripts, callbacks and Rasa conversations past their retention (cron-able)
 	@$(PY) -m handover retention
 
 DEMO := $(CURDIR)/var/demo

@@ -80,6 +80,7 @@ class Settings:
     # --- monitoring (docs/monitoring.md): Rasa's tracker store, read for the reports, and
     # the token for /metrics (empty = only requests from the loopback interface)
     tracker_url: str = ""
+    tracker_retention_days: int = 30  # Rasa's conversations gone quiet longer are deleted; 0 keeps them
     metrics_token: str = ""
     prometheus_multiproc_dir: str = ""  # several gateway workers: one shared metrics folder
 
@@ -132,6 +133,7 @@ class Settings:
             twilio_replay_window_seconds=_int(env, "TWILIO_REPLAY_WINDOW_SECONDS", 600),
             rasa_urls=_str(env, "RASA_URLS", ""),
             tracker_url=_str(env, "TRACKER_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"),
+            tracker_retention_days=_int(env, "TRACKER_RETENTION_DAYS", 30),
             metrics_token=_str(env, "METRICS_TOKEN", ""),
             prometheus_multiproc_dir=_str(env, "PROMETHEUS_MULTIPROC_DIR", ""),
         )

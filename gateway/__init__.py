@@ -48,7 +48,8 @@ def create_app(
 
     handover_store = handover or build_handover_store(settings)  # agent console, chat relay
     register_agents(app, handover_store, settings.handover_retention_days,
-                    settings.handover_retention_interval_minutes)
+                    settings.handover_retention_interval_minutes,
+                    conversation_retention=(settings.tracker_url, settings.tracker_retention_days))
     app.extensions["telephony"].handover = handover_store  # callbacks after failed transfers
 
     from gateway import metrics, reports

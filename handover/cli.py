@@ -2,7 +2,8 @@
 
   add-agent NAME [--role agent|admin]   password from stdin (or HANDOVER_AGENT_PASSWORD)
   add-token NAME [--label crm]          prints a new API token once (only its hash is stored)
-  retention [--days N]                  delete what is past the retention period
+  retention [--days N]                  delete what is past the retention period (and Rasa's
+                                        conversations past TRACKER_RETENTION_DAYS)
   export PHONE                          everything stored about a phone number, as JSON
   delete PHONE --yes                    delete it (hand-overs, transcripts, chats, callbacks) and
                                         erase name and number from past and cancelled appointments
@@ -19,7 +20,7 @@ from typing import Any, Optional, Sequence
 
 from common.settings import Settings
 from handover.bootstrap import build_handover_store
-from handover.retention import run_retention
+from handover.retention import run_conversation_retention, run_retention
 
 
 def _json_default(value: Any) -> Any:
@@ -98,6 +99,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "retention":
         days = args.days if args.days is not None else settings.handover_retention_days
         counts = run_retention(store, days)
+        counts["conversations"] = run_conversation_retention(settings.tracker_url, settings.tracker_retention_days)
         print(json.dumps(counts, sort_keys=True))
         return 0
     if args.command == "export":

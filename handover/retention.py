@@ -1,5 +1,6 @@
 """Deletes hand-overs, transcripts, chat messages and callback requests older than the
-retention period (HANDOVER_RETENTION_DAYS).
+retention period (HANDOVER_RETENTION_DAYS), and Rasa's stored conversations gone quiet for
+longer than TRACKER_RETENTION_DAYS (`run_conversation_retention`).
 
 Run it by command (`python -m handover retention`, `make retention`, e.g. from cron) and/or
 let the gateway run it every HANDOVER_RETENTION_INTERVAL_MINUTES in a daemon thread
@@ -31,6 +32,24 @@ def run_retention(store: SqlHandoverStore, retention_days: int, now: Optional[da
     store.audit(None, "retention", detail=", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     log.info("hand-over retention: deleted %s", counts)
     return counts
+
+
+def run_conversation_retention(tracker_url: str, retention_days: int, now: Optional[datetime] = None) -> int:
+    """Delete Rasa's conversations (tracker store events) whose last event is older than
+    now - retention_days; 0 days keeps them. Returns how many conversations were deleted."""
+    from monitoring.tracker import purge_conversations, tracker_engine_if_present
+
+    if retention_days <= 0 or not tracker_url:
+        return 0
+    engine = tracker_engine_if_present(tracker_url)
+    if engine is None:  # Rasa has not written anything yet
+        return 0
+    try:
+        deleted = purge_conversations(engine, cutoff(now or datetime.now(timezone.utc), retention_days))
+    finally:
+        engine.dispose()
+    log.info("conversation retention: deleted %d conversations", deleted)
+    return deleted
 
 
 class RetentionScheduler:

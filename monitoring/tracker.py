@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator, Optional
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, inspect, select
+from sqlalchemy import (
+    Column, Float, Integer, MetaData, String, Table, Text, create_engine, delete, func, inspect, select,
+)
 from sqlalchemy.engine import Engine
 
 from monitoring.records import Conversation
@@ -189,6 +191,22 @@ def read_tracker_rows(engine: Engine, since: Optional[datetime] = None) -> list[
             rows.append(EventRow(sender, type_name, float(timestamp or parsed.get("timestamp") or 0.0),
                                  parsed if isinstance(parsed, dict) else {}))
     return rows
+
+
+def purge_conversations(engine: Engine, before: datetime, batch: int = 500) -> int:
+    """Retention: delete every conversation whose *last* event is older than `before`, with all
+    its events (what the citizen said, names and numbers in slots). A conversation that is still
+    going on keeps everything. Returns how many conversations were deleted."""
+    if not inspect(engine).has_table("events"):
+        return 0
+    quiet = (select(events_table.c.sender_id).group_by(events_table.c.sender_id)
+             .having(func.max(events_table.c.timestamp) < before.timestamp()))
+    with engine.begin() as connection:
+        senders = [row[0] for row in connection.execute(quiet)]
+        for start in range(0, len(senders), batch):
+            chunk = senders[start:start + batch]
+            connection.execute(delete(events_table).where(events_table.c.sender_id.in_(chunk)))
+    return len(senders)
 
 
 def tracker_engine_if_present(url: str) -> Optional[Engine]:

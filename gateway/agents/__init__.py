@@ -9,13 +9,17 @@ Wiring (in `gateway.create_app`):
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Optional
 
 from flask import Flask
 
 from handover.store import SqlHandoverStore
 
 
-def register_agents(app: Flask, store: SqlHandoverStore, retention_days: int = 0, retention_interval_minutes: int = 0) -> None:
+def register_agents(app: Flask, store: SqlHandoverStore, retention_days: int = 0, retention_interval_minutes: int = 0,
+                    conversation_retention: Optional[tuple[str, int]] = None) -> None:
+    """`conversation_retention` = (TRACKER_URL, TRACKER_RETENTION_DAYS): Rasa's stored
+    conversations are purged by the same scheduled job."""
     from gateway.agents import api, console, relay
 
     app.extensions["handover_store"] = store
@@ -26,15 +30,21 @@ def register_agents(app: Flask, store: SqlHandoverStore, retention_days: int = 0
     app.register_blueprint(api.bp)
     app.register_blueprint(relay.bp)
     if retention_days > 0 and retention_interval_minutes > 0:
-        _schedule_retention(app, store, retention_days, retention_interval_minutes)
+        _schedule_retention(app, store, retention_days, retention_interval_minutes, conversation_retention)
 
 
-def _schedule_retention(app: Flask, store: SqlHandoverStore, days: int, minutes: int) -> None:
+def _schedule_retention(app: Flask, store: SqlHandoverStore, days: int, minutes: int,
+                        conversations: Optional[tuple[str, int]]) -> None:
     """Run the retention job inside the gateway process, started with the first request (so
     building an app in a test or a command starts no thread)."""
-    from handover.retention import RetentionScheduler, run_retention
+    from handover.retention import RetentionScheduler, run_conversation_retention, run_retention
 
-    scheduler = RetentionScheduler(lambda: run_retention(store, days), timedelta(minutes=minutes))
+    def job() -> None:
+        run_retention(store, days)
+        if conversations is not None:
+            run_conversation_retention(*conversations)
+
+    scheduler = RetentionScheduler(job, timedelta(minutes=minutes))
     app.extensions["handover_retention"] = scheduler
 
     @app.before_request

@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
 from actions.conversation import caller_number
-from actions.form_repair import RepairingFormValidation
+from actions.form_repair import REQUESTED, RepairingFormValidation, latest_text
 from booking_adapter.port import (
     Appointment,
     AppointmentNotActive,
@@ -23,7 +23,7 @@ from booking_adapter.port import (
     VerificationFailed,
 )
 from common.clock import BERLIN
-from german.codes import code_from_text
+from german.codes import code_from_text, unmistakable_code
 from german.formatting import day_text, time_text
 from german.phone import normalise_phone
 
@@ -73,6 +73,17 @@ class ValidateManageForm(RepairingFormValidation):
         if tracker.get_slot("manage_goal") == "check":
             return ["manage_code", "manage_phone"]
         return list(domain_slots)
+
+    async def extract_manage_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A code written or spelled as a code, while the code is asked for, whatever intent the
+        NLU saw in it. Codes are random: "NEM-JY9" reads to it like "nein", "JAK-…" like "ja",
+        and the domain's from_text mapping skips such intents (it must: "nein" is no code)."""
+        if tracker.get_slot(REQUESTED) != "manage_code":
+            return {}
+        code = unmistakable_code(latest_text(tracker))
+        return {"manage_code": code} if code else {}
 
     def validate_manage_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

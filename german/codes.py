@@ -25,3 +25,34 @@ def code_from_text(text: str) -> Optional[str]:
     tokens = [t for t in re.findall(r"[a-zäöüß0-9]+", text.lower()) if t not in _FILLERS]
     spelled = "".join(_SPOKEN.get(t, t.upper() if len(t) == 1 else "?") for t in tokens)
     return normalise_code(spelled) if "?" not in spelled else None
+
+
+# Written the way codes are printed or typed, most certain first: 3 + 3 with a hyphen; 6 together
+# with a digit among them; 3 + 3 with a space and a digit (so that words such as "danach" or
+# "und der" never count).
+_WRITTEN = (
+    re.compile(r"\b[A-Za-z0-9]{3}[-–][A-Za-z0-9]{3}\b"),
+    re.compile(r"\b(?=[A-Za-z]{0,5}[0-9])[A-Za-z0-9]{6}\b"),
+    re.compile(r"(?=\b([A-Za-z0-9]{3} [A-Za-z0-9]{3})\b)(?=[A-Za-z ]{0,6}[0-9])"),
+)
+
+
+_ALONE = re.compile(r"^\W*([A-Za-z0-9]{6})\W*$")
+
+
+def unmistakable_code(text: str) -> Optional[str]:
+    """A code in the answer that cannot be anything else: written as a code (see _WRITTEN), six
+    code characters as the whole answer ("nxmjne"), or the whole answer spelled out letter by
+    letter. None for ordinary words and sentences."""
+    for pattern in _WRITTEN:
+        for written in pattern.finditer(text):
+            code = normalise_code(written.group(written.lastindex or 0))
+            if code:
+                return code
+    alone = _ALONE.match(text)
+    if alone:
+        return normalise_code(alone.group(1))
+    tokens = [t for t in re.findall(r"[a-zäöüß0-9]+", text.lower()) if t not in _FILLERS]
+    if len(tokens) < 6:  # "ja", "nein danke": too short to be a spelled code
+        return None
+    return code_from_text(text)

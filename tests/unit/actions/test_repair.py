@@ -333,3 +333,27 @@ def test_previous_question_skips_questions_this_case_does_not_ask():
     assert previous_question(order, "booking_confirmed", slots) == "chosen_slot"
     assert previous_question(order, "when", slots) == "location"
     assert previous_question(order, "service", slots) is None
+
+
+def test_a_code_the_nlu_took_for_no_is_still_the_code(booking):
+    """Random codes look like nothing the NLU learned: "NEM-JY9" came out as intent deny, and the
+    from_text mapping skips deny, so the slot stayed empty and the next answer was taken as code."""
+    tracker = form_tracker({"manage_goal": "check"}, "NEM-JY9", intent="deny", requested="manage_code",
+                           form="manage_form")
+    values, said = run_form(ValidateManageForm(), tracker)
+    assert values["manage_code"] == "NEM-JY9"
+    assert said == []
+
+
+def test_a_plain_no_while_the_code_is_asked_is_not_taken_for_a_code(booking):
+    tracker = form_tracker({"manage_goal": "check"}, "nein", intent="deny", requested="manage_code",
+                           form="manage_form")
+    values, _ = run_form(ValidateManageForm(), tracker)
+    assert values.get("manage_code") is None
+
+
+def test_a_code_is_only_extracted_while_the_code_is_asked(booking):
+    tracker = form_tracker({"manage_goal": "check", "manage_code": "K7M-4TX"}, "NEM-JY9", intent="deny",
+                           requested="manage_phone", form="manage_form")
+    values, _ = run_form(ValidateManageForm(), tracker)
+    assert values.get("manage_code") in (None, "K7M-4TX")

@@ -10,14 +10,16 @@ from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.conversation import caller_number, offered
-from actions.form_repair import RepairingFormValidation, previous_value
+from actions.form_repair import REQUESTED, RepairingFormValidation, latest_intent, latest_text, previous_value
 from booking_adapter.port import UnknownLocation, UnknownService
 from german.dates import parse_date, parse_when
 from german.formatting import day_text
+from german.names import name_in_answer
 from german.phone import normalise_phone
 
 ANY_LOCATION = "egal"
 MOVE_SERVICE = "wohnsitz_anmelden"
+NAME_MISREAD_AS = frozenset({"deny", "out_of_scope"})  # intents the name's from_text mapping skips
 _NAME_PREFIX = re.compile(
     r"^\s*(?:(?:also|äh|ähm|ja)[\s,]+)*(?:mein name ist|ich heiße|ich heisse|ich bin|name:?)\s+",
     re.IGNORECASE,
@@ -144,6 +146,19 @@ class ValidateBookingForm(RepairingFormValidation):
         hold_id = offers[index]["hold_id"]
         wiring.current().booking.release_holds(tracker.sender_id, keep=hold_id)
         return {"chosen_slot": hold_id}
+
+    async def extract_person_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A name the language model took for something else ("Nina Neumann" reads to it like
+        "nein", "Gisela Weber" like an off-topic remark): the domain's from_text mapping skips
+        those intents, so without this the citizen could not give such a name at all."""
+        if tracker.get_slot(REQUESTED) != "person_name" or latest_intent(tracker) not in NAME_MISREAD_AS:
+            return {}
+        if next(tracker.get_latest_entity_values("person_name"), None):
+            return {}  # the entity mapping has it
+        name = name_in_answer(latest_text(tracker))
+        return {"person_name": name} if name else {}
 
     def validate_person_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

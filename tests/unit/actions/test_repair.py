@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Optional
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -357,3 +358,19 @@ def test_a_code_is_only_extracted_while_the_code_is_asked(booking):
                            requested="manage_phone", form="manage_form")
     values, _ = run_form(ValidateManageForm(), tracker)
     assert values.get("manage_code") in (None, "K7M-4TX")
+
+
+@pytest.mark.parametrize("said, intent", [("Nina Neumann", "deny"), ("nils weber", "deny"),
+                                          ("Gisela Weber", "out_of_scope")])
+def test_a_name_the_nlu_took_for_no_or_off_topic_is_still_the_name(booking, said, intent):
+    tracker = form_tracker(CRITERIA, said, intent=intent, requested="person_name")
+    values, said_back = run_form(ValidateBookingForm(), tracker)
+    assert values["person_name"] == " ".join(w[:1].upper() + w[1:] for w in said.split())
+    assert "utter_name_not_understood" not in said_back
+
+
+@pytest.mark.parametrize("said", ["nein", "Nein danke", "Ich möchte das nicht", "weiß ich nicht"])
+def test_a_no_at_the_name_question_is_not_taken_for_a_name(booking, said):
+    tracker = form_tracker(CRITERIA, said, intent="deny", requested="person_name")
+    values, _ = run_form(ValidateBookingForm(), tracker)
+    assert values.get("person_name") is None

@@ -257,8 +257,41 @@ def run_citizens(base: str, count: int, first: int, phone_share: float, seed: in
     return sorted(results, key=lambda o: o.citizen)
 
 
-def limits_phase(base: str, per_session: int, per_caller: int) -> dict:
-    """Flood one chat session, call again and again from one number, guess calendar codes."""
+def hoarding_attempts(base: str, attempts: int) -> dict:
+    """One phone number books the same service again and again, each time in a new chat
+    session (MAX_APPOINTMENTS_PER_PHONE bounds it in the booking store)."""
+    outcomes = {"booked": 0, "refused_limit": 0, "other": 0}
+    for attempt in range(attempts):
+        session = requests.Session()
+        sid = f"hoard{uuid.uuid4().hex[:12]}"
+
+        def say(message: str) -> list[dict]:
+            response = session.post(f"{base}/api/chat", json={"session_id": sid, "message": message}, timeout=60)
+            return response.json().get("messages", []) if response.status_code == 200 else []
+
+        say("Ich brauche einen Termin für einen Personalausweis")
+        say("in Altona")
+        offers = say(f"{DAYS[attempt % len(DAYS)]} nachmittags")
+        buttons = [b for m in offers for b in m.get("buttons", [])]
+        if not buttons:
+            outcomes["other"] += 1
+            continue
+        say(buttons[0]["payload"])
+        say("Hanna Hamster")
+        say("040 5550001")
+        said = " ".join(m.get("text", "") for m in say("Ja"))
+        if CODE.search(said):
+            outcomes["booked"] += 1
+        elif "zu viele Termine" in said:
+            outcomes["refused_limit"] += 1
+        else:
+            outcomes["other"] += 1
+    return {"attempts": attempts, **outcomes}
+
+
+def limits_phase(base: str, per_session: int, per_caller: int, per_phone: int) -> dict:
+    """Flood one chat session, call again and again from one number, guess calendar codes,
+    book again and again for one phone number."""
     session = requests.Session()
     sid = f"flood{uuid.uuid4().hex[:12]}"
     chat = [session.post(f"{base}/api/chat", json={"session_id": sid, "message": "Hallo"}, timeout=60).status_code
@@ -279,6 +312,7 @@ def limits_phase(base: str, per_session: int, per_caller: int) -> dict:
                                   "refused": calls.count("refused")},
         "calendar_code_guesses": {"sent": len(guesses), "not_found_404": guesses.count(404),
                                   "refused_429": guesses.count(429)},
+        "bookings_for_one_number": hoarding_attempts(base, per_phone + 2),
     }
 
 
@@ -369,7 +403,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         store = check_store(database_url, [*warm, *single, *loaded])
         print("· limits ...", flush=True)
         limits = limits_phase(base, int(os.environ.get("RATE_CHAT_PER_SESSION_PER_MINUTE", 30)),
-                              int(os.environ.get("RATE_CALLS_PER_CALLER_PER_HOUR", 10)))
+                              int(os.environ.get("RATE_CALLS_PER_CALLER_PER_HOUR", 10)),
+                              int(os.environ.get("MAX_APPOINTMENTS_PER_PHONE", 2)))
     finally:
         if stack is not None:
             stack.stop()
@@ -409,7 +444,8 @@ def main(argv: Optional[list[str]] = None) -> int:
           f"{store['double_cells']}, double per citizen {store['double_per_citizen']}, half-written "
           f"{store['half_written']}, booked without confirmation {store['booked_without_confirmation']}")
     print(f"  limits        chat flood: {limits['chat_session_flood']}; one number calling: "
-          f"{limits['calls_from_one_number']}; code guessing: {limits['calendar_code_guesses']}")
+          f"{limits['calls_from_one_number']}; code guessing: {limits['calendar_code_guesses']}; "
+          f"one number booking again and again: {limits['bookings_for_one_number']}")
     print(f"  (all citizens share 127.0.0.1, so the per-address chat limit was {per_ip}/min for the run)")
     print(f"  written to {args.json}")
     ok = (store["lost"] == 0 and store["double_cells"] == 0 and store["double_per_citizen"] == 0

@@ -66,8 +66,9 @@ test-e2e: train ## end-to-end tests against the real Rasa server, action server 
 test-faults: train ## fault tests: kill the action server, a Rasa instance, PostgreSQL, Redis mid-conversation (production profile, private servers)
 	$(PY) -m pytest tests/faults -q
 
-eval: setup ## NLU accuracy on the held-out set (eval/nlu/heldout, never trained on); date parser vs dateparser (eval/dates)
+eval: train ## NLU accuracy on the held-out set (eval/nlu/heldout); codes and names as free answers; date parser vs dateparser
 	$(PY) eval/nlu/evaluate.py
+	$(PY) eval/nlu/free_answers.py
 	$(PY) eval/dates/evaluate.py
 
 bench: train services ## benchmarks: booking store (SQLite, PostgreSQL) and phone webhook turns

@@ -51,6 +51,16 @@ def _criteria_changed(tracker: Tracker, slot: str, value: Any) -> dict[str, Any]
     return {}
 
 
+def clean_person_name(value: Any) -> Optional[str]:
+    """The name as it will be stored and read back ("mein Name ist anna schulz" -> "Anna Schulz"),
+    or None when it cannot be a name."""
+    name = _NAME_PREFIX.sub("", str(value)).strip(" .,!")
+    letters = sum(ch.isalpha() for ch in name)
+    if letters < 2 or len(name) > 80 or any(ch.isdigit() for ch in name):
+        return None
+    return " ".join(part[:1].upper() + part[1:] for part in name.split())
+
+
 class ValidateBookingForm(RepairingFormValidation):
     def name(self) -> str:
         return "validate_booking_form"
@@ -163,12 +173,10 @@ class ValidateBookingForm(RepairingFormValidation):
     def validate_person_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        name = _NAME_PREFIX.sub("", str(value)).strip(" .,!")
-        letters = sum(ch.isalpha() for ch in name)
-        if letters < 2 or len(name) > 80 or any(ch.isdigit() for ch in name):
+        name = clean_person_name(value)
+        if name is None:
             dispatcher.utter_message(response="utter_name_not_understood")
-            return {"person_name": None}
-        return {"person_name": " ".join(part[:1].upper() + part[1:] for part in name.split())}
+        return {"person_name": name}
 
     def validate_phone_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

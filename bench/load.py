@@ -39,7 +39,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import requests
 from sqlalchemy import create_engine
@@ -78,6 +78,22 @@ class Outcome:
 # --- one citizen --------------------------------------------------------------------------------
 
 
+def book_by_chat(say: Callable[..., list[dict]], service: str, place: str, day: str, phone_said: str,
+                 pick: Callable[[list], dict], name: str = "Anna Schulz") -> str:
+    """One booking conversation in the chat through `say(message, clicked=False)`; returns what
+    the bot answered to the final yes."""
+    say(service)
+    say(place)
+    offers = say(day)
+    buttons = [b for m in offers for b in m.get("buttons", [])]
+    if not buttons:
+        raise RuntimeError("no slots offered")
+    say(pick(buttons)["payload"], clicked=True)
+    say(name)
+    say(phone_said)
+    return " ".join(m.get("text", "") for m in say("Ja"))
+
+
 def chat_citizen(base: str, n: int, rng: random.Random, pacing: Pacing = NO_PAUSES) -> Outcome:
     outcome = Outcome("chat", n, phone=f"+49401{n:06d}")
     session = requests.Session()
@@ -100,16 +116,8 @@ def chat_citizen(base: str, n: int, rng: random.Random, pacing: Pacing = NO_PAUS
         return messages
 
     try:
-        say(rng.choice(SERVICES))
-        say(rng.choice(PLACES))
-        offers = say(f"{rng.choice(DAYS)} vormittags" if rng.random() < 0.5 else f"{rng.choice(DAYS)} nachmittags")
-        buttons = [b for m in offers for b in m.get("buttons", [])]
-        if not buttons:
-            raise RuntimeError("no slots offered")
-        say(rng.choice(buttons)["payload"], clicked=True)
-        say("Anna Schulz")
-        say(f"0401 {n:06d}")
-        booked = " ".join(m.get("text", "") for m in say("Ja"))
+        day = f"{rng.choice(DAYS)} vormittags" if rng.random() < 0.5 else f"{rng.choice(DAYS)} nachmittags"
+        booked = book_by_chat(say, rng.choice(SERVICES), rng.choice(PLACES), day, f"0401 {n:06d}", rng.choice)
         match = CODE.search(booked)
         if not match:
             raise RuntimeError("no booking code in the confirmation")
@@ -265,21 +273,17 @@ def hoarding_attempts(base: str, attempts: int) -> dict:
         session = requests.Session()
         sid = f"hoard{uuid.uuid4().hex[:12]}"
 
-        def say(message: str) -> list[dict]:
+        def say(message: str, clicked: bool = False) -> list[dict]:
             response = session.post(f"{base}/api/chat", json={"session_id": sid, "message": message}, timeout=60)
             return response.json().get("messages", []) if response.status_code == 200 else []
 
-        say("Ich brauche einen Termin für einen Personalausweis")
-        say("in Altona")
-        offers = say(f"{DAYS[attempt % len(DAYS)]} nachmittags")
-        buttons = [b for m in offers for b in m.get("buttons", [])]
-        if not buttons:
+        try:
+            said = book_by_chat(say, "Ich brauche einen Termin für einen Personalausweis", "in Altona",
+                                f"{DAYS[attempt % len(DAYS)]} nachmittags", "040 5550001",
+                                lambda buttons: buttons[0], name="Hanna Hamster")
+        except RuntimeError:  # no slots offered
             outcomes["other"] += 1
             continue
-        say(buttons[0]["payload"])
-        say("Hanna Hamster")
-        say("040 5550001")
-        said = " ".join(m.get("text", "") for m in say("Ja"))
         if CODE.search(said):
             outcomes["booked"] += 1
         elif "zu viele Termine" in said:

@@ -171,15 +171,13 @@ class RedisSlidingWindowLimiter:
         clock: Optional[Callable[[], float]] = None,
         retry_seconds: float = REDIS_RETRY_SECONDS,
     ):
-        if limit < 1 or window <= 0:
-            raise ValueError("limit must be >= 1 and window > 0")
+        self.fallback = SlidingWindowLimiter(limit, window)  # also refuses a nonsensical limit
         self.client = client
         self.name = name
         self.limit = limit
         self.window = window
         self.secret = secret
         self.clock = clock
-        self.fallback = SlidingWindowLimiter(limit, window)
         self._script = client.register_script(_SLIDING_WINDOW)
         self._health = _FailOpen(f"rate limit {name}", retry_seconds)
 
@@ -205,10 +203,15 @@ class RedisSlidingWindowLimiter:
 AnyLimiter = Union[SlidingWindowLimiter, RedisSlidingWindowLimiter]
 
 
+def _redis_url(settings) -> str:
+    """RATE_LIMIT_REDIS_URL, or "" for counters and replays in this process's memory."""
+    return (getattr(settings, "rate_limit_redis_url", "") or "").strip() if settings is not None else ""
+
+
 def build_limiter(settings, name: str, limit: int, window: float) -> AnyLimiter:
     """The limiter the settings ask for: shared in Redis when RATE_LIMIT_REDIS_URL is set, else
     in this process's memory."""
-    url = (getattr(settings, "rate_limit_redis_url", "") or "").strip() if settings is not None else ""
+    url = _redis_url(settings)
     if not url:
         return SlidingWindowLimiter(limit, window)
     return RedisSlidingWindowLimiter(
@@ -345,7 +348,7 @@ def build_replay_store(settings) -> Optional[ReplayStore]:
     window = float(getattr(settings, "twilio_replay_window_seconds", 600) if settings is not None else 600)
     if window <= 0:
         return None
-    url = (getattr(settings, "rate_limit_redis_url", "") or "").strip() if settings is not None else ""
+    url = _redis_url(settings)
     if not url:
         return InMemoryReplayStore(window)
     return RedisReplayStore(redis_client(url), window)

@@ -41,6 +41,9 @@ class VoiceConfig:
         return self.voice.lower().startswith(_SSML_VOICE_PREFIXES)
 
 
+TURN_TOKEN_ARG = "turn"  # the query argument of a Gather's answer URL (telephony/views.py reads it)
+
+
 def fresh_turn_token() -> str:
     return secrets.token_urlsafe(9)
 
@@ -60,6 +63,10 @@ class TwimlBuilder:
         base = self.config.public_base_url.rstrip("/")
         query_string = urlencode({key: value for key, value in query.items() if value})
         return f"{base}{path}" + (f"?{query_string}" if query_string else "")
+
+    def gather_url(self) -> str:
+        """Where Twilio posts an answer, unique per answer (so a replay can be recognised)."""
+        return self.url("/voice/gather", **{TURN_TOKEN_ARG: self.turn_token()})
 
     # --- speech ----------------------------------------------------------------------------
 
@@ -91,7 +98,7 @@ class TwimlBuilder:
         options = dict(
             input="speech dtmf",
             language=LANGUAGE,
-            action=self.url("/voice/gather", turn=self.turn_token()),
+            action=self.gather_url(),
             method="POST",
             action_on_empty_result=True,
             speech_timeout=config.speech_timeout,
@@ -109,7 +116,7 @@ class TwimlBuilder:
         self._speak_into(gather, segments)
         response.append(gather)
         # Not reached while actionOnEmptyResult works; a safety net against silence hang-ups.
-        response.redirect(self.url("/voice/gather", turn=self.turn_token()), method="POST")
+        response.redirect(self.gather_url(), method="POST")
         return str(response.to_xml())
 
     def transfer(self, segments: Iterable[str], reference: str, call_sid: str, reason: str) -> str:

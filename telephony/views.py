@@ -22,6 +22,7 @@ from gateway.ratelimit import Answered, PhoneLimits, build_replay_store
 from gateway.sanitize import clean_text
 from telephony.call import CallFlow
 from telephony.services import TelephonyServices
+from telephony.twiml import TURN_TOKEN_ARG
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telephony", __name__, url_prefix="/voice")
@@ -79,10 +80,9 @@ MAX_DIGITS = 32
 
 
 TURN_ENDPOINTS = ("telephony.incoming", "telephony.gather")
-# A Gather's action URL may carry a fresh token per answer (`/voice/gather?turn=…`); only then can
+# Every Gather's answer URL carries a fresh token (`/voice/gather?turn=…`, telephony/twiml.py), so
 # two gathered turns of one call never look alike. Without it a caller who is silent twice, or
 # presses the same key twice, sends byte-identical signed requests that are *different* turns.
-REPLAY_TOKEN_ARG = "turn"
 
 
 @bp.before_request
@@ -115,7 +115,7 @@ def _replay_guarded() -> bool:
     CallSid), and gathered turns whose URL carries a per-answer token."""
     if request.endpoint == "telephony.incoming":
         return True
-    return request.endpoint == "telephony.gather" and bool(request.args.get(REPLAY_TOKEN_ARG))
+    return request.endpoint == "telephony.gather" and bool(request.args.get(TURN_TOKEN_ARG))
 
 
 def _request_digest() -> str:

@@ -24,17 +24,28 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from booking_adapter.codes import ALPHABET  # noqa: E402
 from german.codes import code_from_text, unmistakable_code  # noqa: E402
 from german.names import name_in_answer  # noqa: E402
+from actions.validation import NAME_MISREAD_AS  # noqa: E402
 
 MODEL = ROOT / "models" / "terminassistent.tar.gz"
-# The not_intent lists of the from_text mappings of manage_code and person_name (bot/domain).
-SKIPPED = {"request_human", "restart", "go_back", "repeat", "out_of_scope", "goodbye", "deny", "correct"}
-NAME_MISREAD_AS = {"deny", "out_of_scope"}  # actions/validation.py
+
+
+def skipped_intents(slot: str) -> set[str]:
+    """The not_intent list of the slot's from_text mapping in bot/domain: answers under these
+    intents never reach the slot through the domain."""
+    for file in sorted((ROOT / "bot" / "domain").glob("*.yml")):
+        slots = (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("slots") or {}
+        for mapping in (slots.get(slot) or {}).get("mappings", []):
+            if mapping.get("type") == "from_text":
+                return set(mapping.get("not_intent", []))
+    raise LookupError(f"no from_text mapping for {slot} in bot/domain")
 
 FIRST = ("Anna Maria Ursula Monika Petra Elisabeth Sabine Renate Helga Karin Brigitte Ingrid Erika "
          "Andrea Gisela Claudia Susanne Gabriele Christa Hannelore Nina Nele Noah Nils Norbert Nadine "
@@ -69,9 +80,9 @@ def parse(texts: list[str]) -> list[dict]:
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
-def slot_by_nlu(parsed: dict, entity: str) -> bool:
+def slot_by_nlu(parsed: dict, entity: str, skipped: set[str]) -> bool:
     """Would the domain's mappings fill the slot: the entity, or the text under an allowed intent?"""
-    return any(e["entity"] == entity for e in parsed["entities"]) or parsed["intent"] not in SKIPPED
+    return any(e["entity"] == entity for e in parsed["entities"]) or parsed["intent"] not in skipped
 
 
 def main(argv=None) -> int:
@@ -87,16 +98,17 @@ def main(argv=None) -> int:
     codes, names = code_samples(args.codes, rng), name_samples(args.names, rng)
     parsed = parse([text for text, _ in codes] + names)
     code_parses, name_parses = parsed[:len(codes)], parsed[len(codes):]
+    code_skips, name_skips = skipped_intents("manage_code"), skipped_intents("person_name")
 
-    code_nlu = sum(slot_by_nlu(p, "booking_code") and code_from_text(p["text"]) == code
+    code_nlu = sum(slot_by_nlu(p, "booking_code", code_skips) and code_from_text(p["text"]) == code
                    for p, (_, code) in zip(code_parses, codes))
-    code_taken = sum((slot_by_nlu(p, "booking_code") and code_from_text(p["text"]) == code)
+    code_taken = sum((slot_by_nlu(p, "booking_code", code_skips) and code_from_text(p["text"]) == code)
                      or unmistakable_code(p["text"]) == code for p, (_, code) in zip(code_parses, codes))
-    name_nlu = sum(slot_by_nlu(p, "person_name") for p in name_parses)
-    name_taken = sum(slot_by_nlu(p, "person_name")
+    name_nlu = sum(slot_by_nlu(p, "person_name", name_skips) for p in name_parses)
+    name_taken = sum(slot_by_nlu(p, "person_name", name_skips)
                      or (p["intent"] in NAME_MISREAD_AS and name_in_answer(p["text"]) is not None)
                      for p in name_parses)
-    blocked = sorted({p["text"] for p in name_parses if not slot_by_nlu(p, "person_name")
+    blocked = sorted({p["text"] for p in name_parses if not slot_by_nlu(p, "person_name", name_skips)
                       and not (p["intent"] in NAME_MISREAD_AS and name_in_answer(p["text"]))})
 
     print(f"Free answers (model {MODEL.name}, seed {args.seed})")

@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.conversation import caller_number, is_voice
-from booking_adapter.phone import normalise_phone
+from german.phone import normalise_phone
 from booking_adapter.port import BookingError
 from handover.domain import REASONS, NewHandover, TranscriptLine, build_summary, mask_phone
 

@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from booking_adapter.catalogue import default_catalogue  # noqa: E402
-from booking_adapter.codes import ALPHABET  # noqa: E402
+from common.booking_code import ALPHABET  # noqa: E402
 from booking_adapter.db import create_engines  # noqa: E402
 from booking_adapter.models import AppointmentRow, AppointmentServiceRow, OccupancyRow  # noqa: E402
 from booking_adapter.policies import Policies  # noqa: E402

@@ -1,28 +1,13 @@
-"""Booking codes that are easy to read aloud and to type: "K7M-4TX".
-
-The alphabet leaves out letters and digits that sound or look alike (B/P/D/T on the phone are
-kept apart by leaving out B, O/0, I/1/L, S/5, Z/2, 8). 25 symbols, 6 places: 244 million codes.
-"""
+"""New booking codes; the format itself (alphabet, canonical form) is common/booking_code.py."""
 from __future__ import annotations
 
-import re
 import secrets
 
-ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
-LENGTH = 6
-_NOISE = re.compile(r"[\s\-_.,/]+")
-_VALID = re.compile(f"^[{ALPHABET}]{{{LENGTH}}}$")
+from common.booking_code import ALPHABET, LENGTH, normalise_code
+
+__all__ = ["ALPHABET", "new_code", "normalise_code"]
 
 
 def new_code() -> str:
     raw = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-    return f"{raw[:3]}-{raw[3:]}"
-
-
-def normalise_code(text: str) -> str | None:
-    """The canonical "ABC-123" form of what someone typed or said, or None if it cannot be one.
-    Case, spaces and dashes are ignored."""
-    raw = _NOISE.sub("", text or "").upper()
-    if not _VALID.match(raw):
-        return None
     return f"{raw[:3]}-{raw[3:]}"

@@ -14,7 +14,7 @@ from typing import Iterable, Optional, Sequence
 from booking_adapter.base import GridBookingPort
 from booking_adapter.catalogue import Catalogue, default_catalogue
 from booking_adapter.codes import new_code, normalise_code
-from booking_adapter.phone import normalise_phone, same_phone
+from german.phone import normalise_phone, same_phone
 from booking_adapter.policies import Policies
 from booking_adapter.port import (
     Appointment,

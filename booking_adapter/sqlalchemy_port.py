@@ -28,7 +28,7 @@ from booking_adapter.models import (
     UTCDateTime,
     new_hold_id,
 )
-from booking_adapter.phone import normalise_phone, same_phone
+from german.phone import normalise_phone, same_phone
 from booking_adapter.policies import Policies
 from booking_adapter.port import (
     Appointment,

@@ -18,7 +18,7 @@ import yaml
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from booking_adapter.codes import ALPHABET, normalise_code
+from common.booking_code import ALPHABET, normalise_code
 from booking_adapter.port import Appointment, BookingError
 from gateway import ics
 from gateway.ratelimit import AnyLimiter, SlidingWindowLimiter, build_limiter

@@ -34,7 +34,7 @@ def _json_default(value: Any) -> Any:
 def _appointments(settings: Settings, phone: str) -> Optional[list[dict[str, Any]]]:
     """The phone number's appointments from the booking store."""
     from booking_adapter.bootstrap import build_booking_port
-    from booking_adapter.phone import same_phone
+    from german.phone import same_phone
 
     try:
         port = build_booking_port(settings)

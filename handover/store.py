@@ -19,8 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from booking_adapter.codes import normalise_code
-from booking_adapter.phone import normalise_phone
+from common.booking_code import normalise_code
+from german.phone import normalise_phone
 from handover.domain import (
     AGENT_HOLDS, ROLES, AgentIdentity, STATUSES, AuditEntry, Callback, ChatMessage, Export, Handover, NewCallback,
     NewHandover, TranscriptLine,

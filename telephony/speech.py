@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
+from common.booking_code import ALPHABET as CODE_ALPHABET
+from german.codes import code_character
 from german.formatting import spoken_code
-from german.phone import digits_from_speech
+from german.numbers import digit_string, words_to_digits
 from telephony.texts import Vocabulary
 
-CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 _CODE_CHAR = f"[{CODE_ALPHABET}]"
 # With a hyphen, or six characters containing a digit (so that words such as "machen" never match).
 CODE_PATTERN = re.compile(
@@ -90,7 +91,7 @@ def normalise_code_speech(text: str, vocabulary: Vocabulary) -> str:
     Only a run of exactly six spelled characters with at least one letter is rewritten, so
     spoken phone numbers and ordinary sentences stay as they are.
     """
-    tokens = [(match, _code_character(match.group(0), vocabulary)) for match in _TOKEN.finditer(text)]
+    tokens = [(match, _code_character(match.group(0))) for match in _TOKEN.finditer(text)]
     runs: list[tuple[int, int]] = []
     index = 0
     while index < len(tokens):
@@ -114,10 +115,10 @@ def normalise_code_speech(text: str, vocabulary: Vocabulary) -> str:
     return out
 
 
-def _code_character(token: str, vocabulary: Vocabulary) -> Optional[str]:
-    lowered = token.lower()
-    if lowered in vocabulary.code_letter_names:
-        return vocabulary.code_letter_names[lowered]
+def _code_character(token: str) -> Optional[str]:
+    spelled = code_character(token) or code_character(words_to_digits(token))  # "sieben" -> "7"
+    if spelled:
+        return spelled
     upper = token.upper()
     # "K7M" as the recogniser may write half a code: letters and digits mixed, all in the alphabet
     if 2 <= len(upper) <= 3 and all(ch in CODE_ALPHABET for ch in upper) and any(ch.isdigit() for ch in upper):
@@ -131,7 +132,7 @@ def critical_kind(text: str, vocabulary: Vocabulary, expected: Optional[str] = N
         return expected
     if CODE_PATTERN.search(text):
         return "booking_code"
-    if len(digits_from_speech(text).lstrip("+")) >= 6 and not _DOTTED_DATE.search(text):
+    if len(digit_string(text).lstrip("+")) >= 6 and not _DOTTED_DATE.search(text):
         return "phone_number"
     if _DOTTED_DATE.search(text) or _CLOCK_TIME.search(text) or _mentions(text, vocabulary.date_words):
         return "date"

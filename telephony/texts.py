@@ -39,7 +39,6 @@ class Vocabulary:
     menu_restart_words: tuple[str, ...]
     menu_human_words: tuple[str, ...]
     back_to_assistant_words: tuple[str, ...]
-    code_letter_names: Mapping[str, str]  # spoken token -> code character
     date_words: tuple[str, ...]
     numbered_option_patterns: tuple[str, ...]
     anonymous_callers: tuple[str, ...]
@@ -55,10 +54,6 @@ def load_messages(path: Path = MESSAGES_FILE) -> Messages:
 
 def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    letters: dict[str, str] = {}
-    for character, names in (data.get("code_letter_names") or {}).items():
-        for name in names:
-            letters[str(name).lower()] = str(character).upper()
     return Vocabulary(
         hints_always=_words(data.get("hints_always")),
         hints_catalogue=_words(data.get("hints_catalogue")),
@@ -69,7 +64,6 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         menu_restart_words=_words(data.get("menu_restart_words")),
         menu_human_words=_words(data.get("menu_human_words")),
         back_to_assistant_words=_words(data.get("back_to_assistant_words")),
-        code_letter_names=letters,
         date_words=_words(data.get("date_words")),
         numbered_option_patterns=_words(data.get("numbered_option_patterns")),
         anonymous_callers=tuple(word.lower() for word in _words(data.get("anonymous_callers"))),

@@ -29,7 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from booking_adapter.codes import ALPHABET  # noqa: E402
+from common.booking_code import ALPHABET  # noqa: E402
 from german.codes import code_from_text, unmistakable_code  # noqa: E402
 from german.names import name_in_answer  # noqa: E402
 from actions.validation import NAME_MISREAD_AS  # noqa: E402

@@ -15,8 +15,8 @@ from flask import (
     Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
 )
 
-from booking_adapter.codes import normalise_code
-from booking_adapter.phone import same_phone
+from common.booking_code import normalise_code
+from german.phone import same_phone
 from booking_adapter.port import BookingError, Contact, SlotQuery
 from common.clock import BERLIN
 from gateway.agents.csrf import csrf_ok, csrf_token

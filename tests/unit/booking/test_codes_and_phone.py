@@ -6,7 +6,7 @@ import re
 import pytest
 
 from booking_adapter.codes import ALPHABET, new_code, normalise_code
-from booking_adapter.phone import normalise_phone, same_phone
+from german.phone import normalise_phone, same_phone
 
 
 def test_codes_are_three_plus_three_symbols_from_an_unambiguous_alphabet():

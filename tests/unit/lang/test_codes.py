@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from booking_adapter.codes import ALPHABET
+from common.booking_code import ALPHABET
 from german.codes import code_from_text, unmistakable_code
 
 

@@ -14,7 +14,6 @@ count when the form asks again:
 from __future__ import annotations
 
 import abc
-import re
 from datetime import timedelta
 from typing import Any, Optional
 
@@ -26,6 +25,7 @@ from rasa_sdk.types import DomainDict
 from actions import wiring
 from actions.conversation import caller_number, is_voice
 from german.formatting import day_text, spoken_phone
+from german.numbers import read_ordinal
 
 MISSES = "repair_misses"
 REPAIR_SLOT = "repair_slot"
@@ -69,11 +69,6 @@ _WHEN_CHOICES = (
     ("nächste Woche vormittags", "Nächste Woche vormittags"),
     ("nächste Woche nachmittags", "Nächste Woche nachmittags"),
 )
-_DIGIT_WORDS = {
-    "eins": 1, "ein": 1, "erste": 1, "ersten": 1, "zwei": 2, "zwo": 2, "zweite": 2, "zweiten": 2,
-    "drei": 3, "dritte": 3, "dritten": 3, "vier": 4, "vierte": 4, "vierten": 4,
-    "fünf": 5, "fünfte": 5, "fünften": 5,
-}
 
 
 def level(tracker: Tracker, slot: str) -> int:
@@ -108,21 +103,13 @@ def register_miss(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str)
     return [SlotSet(MISSES, misses), SlotSet(REPAIR_SLOT, slot)]
 
 
-def choice_number(tracker: Tracker) -> Optional[int]:
-    """'2', 'zwei', 'die zweite' or the ordinal of a button payload; None otherwise."""
+def choice_number(tracker: Tracker, highest: Optional[int] = None) -> Optional[int]:
+    """'2', 'zwei', 'die zweite', 'Nummer drei' or the ordinal of a button payload; None otherwise."""
     ordinal = next(tracker.get_latest_entity_values("ordinal"), None)
-    if ordinal is not None and str(ordinal).isdigit():
+    text = ((tracker.latest_message or {}).get("text") or "").strip()
+    if ordinal is not None and str(ordinal).isdigit() and (text.startswith("/") or not text):
         return int(ordinal)
-    text = ((tracker.latest_message or {}).get("text") or "").strip().lower().strip(".!")
-    match = re.fullmatch(r"(?:nummer |option |die |den |das )?(\d)", text)
-    if match:
-        return int(match.group(1))
-    words = re.findall(r"[a-zäöüß]+", text)
-    if 0 < len(words) <= 3:
-        numbers = {_DIGIT_WORDS[word] for word in words if word in _DIGIT_WORDS}
-        if len(numbers) == 1:
-            return numbers.pop()
-    return None
+    return read_ordinal(text, highest) if len(text) <= 60 else None
 
 
 def chosen_value(tracker: Tracker, slot: str) -> Optional[Any]:
@@ -130,7 +117,7 @@ def chosen_value(tracker: Tracker, slot: str) -> Optional[Any]:
     choices = tracker.get_slot(CHOICES) or []
     if not choices or tracker.get_slot(REPAIR_SLOT) != slot:
         return None
-    number = choice_number(tracker)
+    number = choice_number(tracker, len(choices))
     if number is None or not 1 <= number <= len(choices):
         return None
     return choices[number - 1]["value"]

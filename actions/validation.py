@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
@@ -12,6 +13,7 @@ from actions import wiring
 from actions.conversation import caller_number, offered
 from actions.form_repair import REQUESTED, RepairingFormValidation, latest_intent, latest_text, previous_value
 from booking_adapter.port import UnknownLocation, UnknownService
+from german.choice import AMBIGUOUS, NONE, OPTION, Offer, choose
 from german.dates import parse_date, parse_when
 from german.formatting import day_text
 from german.names import name_in_answer
@@ -24,10 +26,6 @@ _NAME_PREFIX = re.compile(
     r"^\s*(?:(?:also|äh|ähm|ja)[\s,]+)*(?:mein name ist|ich heiße|ich heisse|ich bin|name:?)\s+",
     re.IGNORECASE,
 )
-_ORDINAL_WORDS = {
-    "erst": 1, "eins": 1, "zweit": 2, "zwei": 2, "dritt": 3, "drei": 3,
-    "viert": 4, "vier": 4, "fünft": 5, "fuenft": 5, "fünf": 5,
-}
 _AFFIRMATIONS = {"ja", "ja bitte", "genau", "gerne", "gern", "richtig", "ja gerne", "ok", "okay"}
 
 
@@ -81,7 +79,7 @@ class ValidateBookingForm(RepairingFormValidation):
     ) -> dict[str, Any]:
         services = wiring.current()
         now = services.clock()
-        for text in (str(value), _latest_text(tracker)):
+        for text in (_latest_text(tracker), str(value)):  # the whole sentence first, the span as a hint
             move_in = parse_date(text, now, prefer_past=True)
             if move_in is not None:
                 deadline = services.booking.move_deadline(move_in).deadline
@@ -126,7 +124,13 @@ class ValidateBookingForm(RepairingFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         now = wiring.current().clock()
-        candidates = [str(value), _latest_text(tracker)] if value else [_latest_text(tracker)]
+        sentence = _latest_text(tracker)
+        offers = offered(tracker)
+        if offers and tracker.get_slot(REQUESTED) == "chosen_slot":
+            if choose([as_offer(offer) for offer in offers], sentence, now).kind in (OPTION, AMBIGUOUS):
+                return {"when": previous_value(tracker, "when")}  # "den um halb elf" picks an offer
+        # The whole sentence first: the tagged span is only a hint ("am 10. März" tagged "März").
+        candidates = [sentence, str(value)] if value and not sentence.startswith("/") else [sentence or str(value)]
         for text in candidates:
             when = parse_when(text, now)
             if when is None:
@@ -146,16 +150,37 @@ class ValidateBookingForm(RepairingFormValidation):
             return {"chosen_slot": None}
         if tracker.get_slot("chosen_slot") in {offer["hold_id"] for offer in offers}:
             return {"chosen_slot": tracker.get_slot("chosen_slot")}
-        if any(_entity_values(tracker, name) for name in ("service", "location", "time")):
+        if any(_entity_values(tracker, name) for name in ("service", "location")):
             # The person corrected a search criterion; new offers follow, no complaint.
             return {"chosen_slot": None}
-        index = _choice_index(str(value), offers, wiring.current().clock())
-        if index is None:
-            dispatcher.utter_message(response="utter_choice_not_understood")
+        now = wiring.current().clock()
+        text = _latest_text(tracker)
+        if text.startswith("/"):  # a button: its payload carries the number
+            text = str(value)
+        choice = choose([as_offer(offer) for offer in offers], text, now)
+        if choice.kind == OPTION:
+            hold_id = offers[choice.index]["hold_id"]
+            wiring.current().booking.release_holds(tracker.sender_id, keep=hold_id)
+            return {"chosen_slot": hold_id}
+        if choice.kind == AMBIGUOUS:
+            dispatcher.utter_message(
+                response="utter_choice_ambiguous",
+                options=" oder ".join(f"{offers[i]['day']} um {offers[i]['time']} Uhr" for i in choice.candidates),
+            )
             return {"chosen_slot": None}
-        hold_id = offers[index]["hold_id"]
-        wiring.current().booking.release_holds(tracker.sender_id, keep=hold_id)
-        return {"chosen_slot": hold_id}
+        wish = parse_when(text, now)
+        if choice.kind == NONE or (wish is not None and not wish.in_past):
+            # None of these: search again, with the new wish or after the days offered so far.
+            wiring.current().booking.release_holds(tracker.sender_id)
+            if wish is None or wish.asap:
+                after = max(datetime.fromisoformat(offer["start"]).date() for offer in offers) + timedelta(days=1)
+                wish_text = f"ab dem {after.day}.{after.month}.{after.year}"
+            else:
+                wish_text = text
+            dispatcher.utter_message(response="utter_search_again")
+            return {"chosen_slot": None, "offered_slots": None, "when": wish_text}
+        dispatcher.utter_message(response="utter_choice_not_understood")
+        return {"chosen_slot": None}
 
     async def extract_person_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -192,18 +217,7 @@ class ValidateBookingForm(RepairingFormValidation):
         return {"phone_number": number}
 
 
-def _choice_index(text: str, offers: list[dict[str, Any]], now: Any) -> Optional[int]:
-    """Which offer the person meant: '2', 'der zweite', 'Nummer drei' or 'den um 9:30'."""
-    cleaned = text.strip().lower()
-    if cleaned.isdigit():
-        number = int(cleaned)
-        return number - 1 if 1 <= number <= len(offers) else None
-    for word, number in _ORDINAL_WORDS.items():
-        if re.search(rf"\b{word}", cleaned) and number <= len(offers):
-            return number - 1
-    when = parse_when(text, now)
-    if when is not None and when.exact_time is not None:
-        for index, offer in enumerate(offers):
-            if offer["time"] == f"{when.exact_time.hour}:{when.exact_time.minute:02d}":
-                return index
-    return None
+def as_offer(offer: dict[str, Any]) -> Offer:
+    """An offered slot as the choice reader sees it."""
+    start = datetime.fromisoformat(offer["start"])
+    return Offer(start.date(), start.time().replace(tzinfo=None), offer["location_name"])

@@ -117,7 +117,7 @@ def test_another_day_while_giving_the_name_changes_the_wish_and_drops_the_offers
                            entities=[{"entity": "time", "value": "Mittwoch", "start": 7, "end": 15}],
                            requested="person_name")
     values, said = run_form(ValidateBookingForm(), tracker)
-    assert values["when"] == "Mittwoch"
+    assert values["when"] == "lieber Mittwoch"  # the whole sentence, the span only a hint
     assert values["offered_slots"] is None and values["chosen_slot"] is None
     assert values["requested_slot"] == "chosen_slot"
     assert said == []

@@ -43,7 +43,8 @@ _NONE_OF_THEM = re.compile(
     r"|(?:anderen?|andere[ns]?)\s+(?:tag|termin|zeit|uhrzeit|woche|datum|ort|standort|kundenzentrum|vorschl[aä]ge?)"
     r"|(?:noch\s+)?(?:was|etwas|einen?)\s+(?:anderes?|früher(?:es|en)?|später(?:es|en)?)\b(?!\s+(?:am|um|in))"
     r"|weitere\s+termine|mehr\s+termine|andere\s+termine|sonst\s+noch|alle\s+zu\s+(?:früh|spät)"
-    r"|weder\b|none\b|lieber\s+(?:an\s+einem\s+)?(?:anderen|ander)|gar\s+keine[rn]?)"
+    r"|weder\b|none\b|lieber\s+(?:an\s+einem\s+)?(?:anderen|ander)|gar\s+keine[rn]?"
+    r"|woche\s+danach|(?:andere|spätere|nächste)\s+woche|nichts\s+(?:früheres|späteres))"
 )
 _QUESTION_OR_OTHER = re.compile(
     r"\b(?:wie\s+bitte|was\s+kostet|wie\s+lange|wie\s+viel|welche\s+unterlagen|was\s+brauche|was\s+muss"
@@ -52,6 +53,8 @@ _QUESTION_OR_OTHER = re.compile(
 )
 _EARLIER = re.compile(r"\b(?:frühere[nmrs]?|früheste[nmrs]?|erstmöglich\w*|zeitigere[nmrs]?)\b")
 _LATER = re.compile(r"\b(?:spätere[nmrs]?|späteste[nmrs]?)\b")
+_WEEKDAY_ONLY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r"|mo|di|mi|do|fr|sa)\b\.?")
+_DAY_OF_MONTH = re.compile(r"\b(?:am|vom|den am|der am|dem)\s+(\d{1,2})\.(?!\s*\d)")
 _DATE_CUE = re.compile(
     r"\b(?:heute|morgen|übermorgen|" + "|".join(WEEKDAYS) + "|" + "|".join(MONTHS) + r")\b"
     r"|\b\d{1,2}\.\s?\d{1,2}\.?(?!\d)|\b(?:mo|di|mi|do|fr|sa)\.?\s+\d"
@@ -60,10 +63,17 @@ _TIME_CUE = re.compile(r"\b(?:um|gegen|uhr|halb|viertel)\b|\d{1,2}[:.]\d{2}\b|\d
 _AFFIRM_ONLY = re.compile(r"^\W*(?:ja|jawohl|gerne?|ok(?:ay)?|passt|den\s+nehme\s+ich|nehme\s+ich|genau)\W*$")
 
 
+def _weekday_index(word: str) -> int:
+    word = word.rstrip(".")
+    return WEEKDAYS.index(word) if word in WEEKDAYS else ["mo", "di", "mi", "do", "fr", "sa"].index(word)
+
+
 def _place_words(place: str) -> set[str]:
     words = re.findall(r"[a-zäöüß]+", place.lower())
-    generic = {"hamburg", "service", "vor", "ort", "kundenzentrum", "mobiles", "team"}
+    generic = {"hamburg", "service", "vor", "ort", "kundenzentrum"}
     distinctive = {word for word in words if word not in generic and len(word) > 3}
+    if "mobiles" in distinctive:
+        distinctive |= {"mobile", "mobil", "mobilen"}
     return distinctive or {word for word in words if len(word) > 3}
 
 
@@ -110,9 +120,13 @@ def choose(offers: Sequence[Offer], text: str, now: datetime) -> Choice:
             cue = min((m.start() for m in (date_cue, time_cue) if m))
             negated = _negated_at(digits, cue)
             when = parse_when(clause, now)
+            weekday_names = {_weekday_index(m.group(1)) for m in _WEEKDAY_ONLY.finditer(digits)}
+            explicit_day = re.search(r"\d{1,2}\.\s?(?:\d|" + "|".join(MONTHS) + r")|heute|morgen", digits)
             if when is not None:
                 matches = set(every)
-                if is_date and not when.asap:
+                if weekday_names and not explicit_day:  # "den am Mittwoch": the offered Wednesday, any week
+                    matches &= {i for i, offer in enumerate(offers) if offer.day.weekday() in weekday_names}
+                elif is_date and not when.asap:
                     matches &= {i for i, offer in enumerate(offers)
                                 if when.first_day <= offer.day <= when.last_day
                                 and (not when.weekdays or offer.day.weekday() in when.weekdays)}
@@ -124,7 +138,12 @@ def choose(offers: Sequence[Offer], text: str, now: datetime) -> Choice:
                                 and (when.time_to is None or offer.time < when.time_to)}
                 referred = True
                 narrow(matches, negated)
-        if not is_date:
+        day_of_month = _DAY_OF_MONTH.search(digits)
+        if day_of_month and not is_date:  # "den am 10.": the offer on the 10th
+            referred = True
+            narrow({i for i, offer in enumerate(offers) if offer.day.day == int(day_of_month.group(1))},
+                   _negated_at(digits, day_of_month.start()))
+        elif not is_date:
             for number in numbers_in(clause):
                 if is_time and not number.ordinal:
                     continue  # "um 10 uhr 30": read as a time above
@@ -139,6 +158,10 @@ def choose(offers: Sequence[Offer], text: str, now: datetime) -> Choice:
             if places:
                 referred = True
                 narrow(places, _negated_at(clause, word.start()))
+        if re.search(r"\bvorletzte[nrs]?\b", clause) and count >= 2:
+            referred = True
+            narrow({count - 2}, _negated_at(clause, clause.index("vorletzte")))
+            continue
         last = said_last(clause)
         if last is not None and not re.search(r"\bletzte[nrs]?\s+(?:woche|monat|jahr)", clause):
             referred = True

@@ -27,6 +27,13 @@ from dateutil.relativedelta import relativedelta
 from common.clock import BERLIN
 from german.numbers import words_to_digits
 
+# Hamburg's summer school holidays (Behörde für Schule und Berufsbildung); the booking store's
+# passport priority uses the same dates (booking_adapter/data/calendar.yml). Add years as published.
+SUMMER_HOLIDAYS_HH = {
+    2025: (date(2025, 7, 24), date(2025, 9, 3)),
+    2026: (date(2026, 7, 9), date(2026, 8, 19)),
+    2027: (date(2027, 7, 1), date(2027, 8, 11)),
+}
 HORIZON_DAYS = 14  # a time without a day: today and the next 13 days
 ASAP_DAYS = 90  # "so bald wie möglich": today and the next 90 days
 RECENT_PAST_DAYS = 31  # day-month up to this far back is taken as meant (in_past), not next year
@@ -102,6 +109,7 @@ class When:
     in_past: bool = False
     text: str = ""
     weekday_conflict: bool = False  # a weekday was named that the given date does not fall on
+    alternative: Optional[date] = None  # a second plausible day ("nächsten Mittwoch" on Monday: +7)
 
 
 @dataclass
@@ -163,7 +171,7 @@ def _normalise(text: str) -> str:
 _TYPO_TARGETS = WEEKDAYS + [d + "s" for d in WEEKDAYS] + [
     "januar", "februar", "august", "september", "oktober", "november", "dezember", "vormittag",
     "vormittags", "nachmittag", "nachmittags", "übermorgen", "wochenende", "nächste", "nächsten",
-    "übernächste", "übernächsten", "schnellstmöglich",
+    "übernächste", "übernächsten", "schnellstmöglich", "morgen",
 ]
 _KNOWN_WORDS = set(_TYPO_TARGETS) | {"montage", "sorgen", "morgens", "abends", "freitage", "sonntage", "wochen",
                                      "nachmittage", "vormittage", "dienste", "mittags"}
@@ -241,6 +249,8 @@ class _Parser:
         self.has_day = False
         self._weekday_pre = ""
         self.s = ""
+        self.now = now.astimezone(BERLIN) if now.tzinfo is not None else now
+        self.alternative: Optional[date] = None
 
     # -- consuming matched text so no expression is read twice
     def _take(self, pattern: str, handler: Callable[[re.Match], Optional[bool]]) -> None:
@@ -270,6 +280,10 @@ class _Parser:
         s = re.sub(r"\b(?:guten|schönen|schönes|schöne|einen|ein)\s+(?:morgen|tag|abend|wochenende|nachmittag|feierabend)\b"
                    r"|\bn abend\b|\bmoin\b", " ", s)
         s = words_to_digits(s)
+        s = re.sub(r"\b(" + "|".join(WEEKDAYS) + r")\s+nach\s+dem\s+nächsten\b", r"übernächsten \1", s)
+        s = re.sub(r"\b(\d{1,2})\s?h\s?(\d{2})\b", r"\1:\2", s)  # "17h10"
+        s = re.sub(r"\bnä\.?\s|\bnächst\.?\s|\bnaechste\s", "nächste ", s)
+        s = self._in_hours(s)
         s = _drop_fillers(s)
         s = re.sub(r"\b(heute|morgen|übermorgen)\s+nicht\b(?!\s+(?:vor|nach|ab|bis)\b)", " ", s)  # "heute nicht, aber morgen"
         s = re.sub(r"\b(" + "|".join(WEEKDAYS) + r")(s?)\s+nicht\b(?!\s+(?:vor|nach|ab|bis)\b)", r"nicht \1\2", s)
@@ -287,6 +301,21 @@ class _Parser:
         self._weekdays()
         self._day_of_month()
         return self._combine()
+
+    def _in_hours(self, s: str) -> str:
+        """"in zwei Stunden", "in einer halben Stunde", "in 30 Minuten": today (or tomorrow) at that time."""
+        def relative(match: re.Match) -> str:
+            amount = match.group(1)
+            n = 1.5 if amount in ("anderthalb", "eineinhalb") else (0.5 if "halb" in amount else
+                                                                       (int(amount) if amount.isdigit() else 1))
+            minutes = n * 60 if match.group(2).startswith(("stunde", "std")) else n
+            if minutes > 12 * 60:
+                return match.group(0)
+            moment = self.now + timedelta(minutes=minutes)
+            self.found.exact = (moment.hour, moment.minute)  # as computed: no afternoon rule
+            return " heute " if moment.date() == self.today else f" {moment.day}.{moment.month}.{moment.year} "
+        return re.sub(r"\b(?:in|innerhalb von|binnen)\s+(\d{1,3}|einer halben|einer|einem|ein|anderthalb|eineinhalb)\s+"
+                      r"(stunden?|std\.?|minuten?|min\.?)(?!\w)", relative, s)
 
     # -- parts of the day
     def _parts(self) -> None:
@@ -331,6 +360,18 @@ class _Parser:
 
         self._take(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", iso)
 
+        def nth_weekday(match: re.Match) -> bool:
+            nth = match.group(1)
+            weekday = WEEKDAYS.index(match.group(2)) if match.group(2) != "tag" else None
+            month = _MONTH_WORDS.get(match.group(3)) if match.group(3) not in ("monats", "monat") else None
+            year = self._year(match.group(4))
+            day = self._nth_weekday(nth, weekday, month, year)
+            return add(day, match)
+
+        months_or_this = _MONTH_RE + r"|monats|monat"
+        self._take(r"\b(\d\.|letzte[nrs]?|vorletzte[nrs]?)\s+(" + "|".join(WEEKDAYS) + r"|tag)\s+(?:im|in|des|vom|diese[ns]?)\s+(?:monat\s+)?("
+                   + months_or_this + r")\b\.?(?:\s*(\d{4}))?", nth_weekday)
+
         def full(match: re.Match) -> bool:
             year = int(match.group(3))
             year += 2000 if year < 100 else 0
@@ -356,7 +397,14 @@ class _Parser:
             year = self._year(match.group(3))
             return add(self._day_month(int(match.group(1)), month, year), match)
 
-        self._take(r"(?<![\d:])(\d{1,2})\.?\s*(?:de[nrs]\s+)?(" + _MONTH_RE + r")\b\.?(?:\s*(\d{4}|nächste[ns]? jahr(?:es)?))?", with_month_name)
+        self._take(r"(?<![\d:])(\d{1,2})\.?\s*(?:de[nrs]\s+)?(" + _MONTH_RE + r")\b\.?(?:\s*(\d{4}|nächste[ns]? jahr(?:es)?"
+                   r"|\d{2}(?![\d:.])(?!\s*(?:uhr|h\b|bis|-|und|oder))))?", with_month_name)
+
+        def month_first(match: re.Match) -> bool:
+            return add(self._day_month(int(match.group(2)), _MONTH_WORDS[match.group(1)], self._year(match.group(3))), match)
+
+        self._take(r"\b(" + _MONTH_RE + r")\s+(?:de[nrm]\s+)?(\d{1,2})\b\.?(?![:.]?\d)(?!\s*(?:uhr|h\b|termin|leute|personen|mal))"
+                   r"(?:\s*(\d{4}))?", month_first)
 
         def day_month(match: re.Match) -> bool:
             if re.search(r"\b(?:um|gegen)\s*$", self._pre(match)):
@@ -379,24 +427,56 @@ class _Parser:
             "zwischen den jahren": lambda y: (date(y, 12, 27), date(y, 12, 30)),
             "ostern": lambda y: (easter(y) - timedelta(days=2), easter(y) + timedelta(days=1)),
             "pfingsten": lambda y: (easter(y) + timedelta(days=49), easter(y) + timedelta(days=50)),
+            "sommerferien": lambda y: SUMMER_HOLIDAYS_HH.get(y),
         }
 
         def holiday(match: re.Match) -> bool:
             make = holidays[match.group(1)]
-            first, last = make(self.today.year)
-            if last < self.today and not self.prefer_past:
-                first, last = make(self.today.year + 1)
+            found = make(self.today.year)
+            if (found is None or found[1] < self.today) and not self.prefer_past:
+                found = make(self.today.year + 1)
+            if found is None:
+                return False
+            first, last = found
             f.items.append(_Item(first, last, match.start(), "range" if first != last else "day", self._pre(match)))
             return True
 
-        self._take(r"\b(heiligabend|heiligen abend|weihnachten|silvester|neujahr|zwischen den jahren|ostern|pfingsten)\b", holiday)
+        self._take(r"\b(heiligabend|heiligen abend|weihnachten|silvester|neujahr|zwischen den jahren|ostern|pfingsten|sommerferien)\b", holiday)
 
     def _year(self, text: Optional[str]) -> Optional[int]:
         if not text:
             return None
         if text.startswith("nächst"):
             return self.today.year + 1
-        return int(text)
+        year = int(text)
+        return year + 2000 if year < 100 else year
+
+    def _nth_weekday(self, nth: str, weekday: Optional[int], month: Optional[int], year: Optional[int]) -> Optional[date]:
+        """"dritter Dienstag im September", "letzter Montag im März", "letzter Tag im Oktober"."""
+        def in_month(y: int, m: int) -> Optional[date]:
+            days = [date(y, m, d) for d in range(1, _month_end(date(y, m, 1)).day + 1)]
+            if weekday is not None:
+                days = [d for d in days if d.weekday() == weekday]
+            if nth.startswith("letzt"):
+                return days[-1]
+            if nth.startswith("vorletzt"):
+                return days[-2]
+            n = int(nth.rstrip("."))
+            return days[n - 1] if 1 <= n <= len(days) else None
+
+        if month is None:  # "des Monats": this month, or next month once it has passed
+            month, year = self.today.month, self.today.year
+            day = in_month(year, month)
+            if day is not None and day < self.today and not self.prefer_past:
+                following = self.today.replace(day=1) + relativedelta(months=1)
+                day = in_month(following.year, following.month)
+            return day
+        if year is not None:
+            return in_month(year, month)
+        day = in_month(self.today.year, month)
+        if day is not None and day < self.today and not self.prefer_past:
+            day = in_month(self.today.year + 1, month)
+        return day
 
     def _day_month(self, day: int, month: int, year: Optional[int]) -> Optional[date]:
         if not (1 <= month <= 12 and 1 <= day <= 31):
@@ -768,7 +848,7 @@ class _Parser:
                 cursor += step
             else:
                 return False
-            f.items.append(_Item(candidate, candidate, match.start(), "day", self._pre(match)))
+            f.items.append(_Item(candidate, candidate, match.start(), "day", self._pre(match) + " " + match.group(0)[:match.start(1) - match.start()]))
             return True
 
         self._take(r"\b(?:am|den|dem|zum|vom|ab dem|an dem|bis zum|bis zu dem)\s+(\d{1,2})(?:\.|\b(?!\s*(?:uhr|:|\.\d)))"
@@ -864,9 +944,10 @@ class _Parser:
         if not self.prefer_past and first < today <= last:
             first = today
         time_from, time_to, exact = self._time_window()
+        alternative = self.alternative if first == last and self.alternative not in (None, first) else None
         return When(first, last, time_from=time_from, time_to=time_to, exact_time=exact,
                     weekdays=frozenset(weekdays) if weekdays else None, asap=asap, in_past=first < today,
-                    weekday_conflict=conflict)
+                    weekday_conflict=conflict, alternative=alternative)
 
     def _resolve_items(self, items: list[_Item]) -> tuple[date, date, bool]:
         today = self.today
@@ -930,11 +1011,14 @@ class _Parser:
                                                                    and not qualifier.startswith("dies")):
             back = (today.weekday() - weekday) % 7 or 7
             return today - timedelta(days=back)
-        if qualifier.startswith("dies"):
-            return _week_start(today) + timedelta(days=weekday)
+        if qualifier.startswith("dies"):  # "diesen Montag" said on Tuesday: the coming one, never the past
+            return today + timedelta(days=ahead)
         day = today + timedelta(days=ahead or 7)
         if qualifier.startswith("über"):
             day += timedelta(days=7)
+        elif qualifier.startswith(("nächst", "kommend")) and _week_start(day) == _week_start(today):
+            # "nächsten Mittwoch" on Monday: this week's to some, next week's to others; ask back
+            self.alternative = day + timedelta(days=7)
         return day
 
     def _time_window(self) -> tuple[Optional[time], Optional[time], Optional[time]]:
@@ -968,7 +1052,7 @@ def parse_when(text: str, now: datetime) -> Optional[When]:
     if found is None:
         return None
     return When(found.first_day, found.last_day, found.time_from, found.time_to, found.exact_time, found.weekdays,
-                found.asap, found.in_past, text, found.weekday_conflict)
+                found.asap, found.in_past, text, found.weekday_conflict, found.alternative)
 
 
 def parse_date(text: str, now: datetime, prefer_past: bool = False) -> Optional[date]:
@@ -983,3 +1067,13 @@ def parse_date(text: str, now: datetime, prefer_past: bool = False) -> Optional[
     if found is None or found.asap or not parser.has_day:
         return None
     return found.first_day
+
+
+_CLOCK_NOW = datetime(2026, 1, 5, 12, 0, tzinfo=BERLIN)  # any weekday noon: times without a day don't depend on it
+
+
+def read_time(text: str, now: Optional[datetime] = None) -> Optional[time]:
+    """The clock time an answer names ("halb elf" -> 10:30, "vierzehn uhr dreißig", "17h10"),
+    with the project's conventions (hours 1–6 are afternoon); None without an exact time."""
+    when = parse_when(text, now or _CLOCK_NOW)
+    return when.exact_time if when is not None else None

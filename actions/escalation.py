@@ -14,7 +14,7 @@ count when the form asks again:
 from __future__ import annotations
 
 import abc
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -221,6 +221,16 @@ class ActionAskLocation(EscalatingAsk):
 
 class ActionAskWhen(EscalatingAsk):
     slot = "when"  # type: ignore[assignment]
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        readings = tracker.get_slot("when_readings")
+        if not readings:
+            return super().run(dispatcher, tracker, domain)
+        first, second = (day_text(date.fromisoformat(day)) for day in readings["days"])
+        buttons = [{"title": title, "payload": title} for title in (first, second)]
+        dispatcher.utter_message(response="utter_ask_when_reading", first_reading=first, second_reading=second,
+                                 buttons=[] if is_voice(tracker) else buttons)
+        return []
 
 
 class ActionAskMoveInDate(EscalatingAsk):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
@@ -17,9 +17,11 @@ from german.choice import AMBIGUOUS, NONE, OPTION, Offer, choose
 from german.dates import parse_date, parse_when
 from german.formatting import day_text
 from german.names import name_in_answer
+from german.numbers import read_ordinal
 from german.phone import normalise_phone
 
 ANY_LOCATION = "egal"
+READINGS = "when_readings"
 MOVE_SERVICE = "wohnsitz_anmelden"
 NAME_MISREAD_AS = frozenset({"deny", "out_of_scope"})  # intents the name's from_text mapping skips
 _NAME_PREFIX = re.compile(
@@ -62,6 +64,9 @@ def clean_person_name(value: Any) -> Optional[str]:
 class ValidateBookingForm(RepairingFormValidation):
     def name(self) -> str:
         return "validate_booking_form"
+
+    def counts_as_miss(self, values: dict[str, Any]) -> bool:
+        return not values.get(READINGS)  # asking which of two days is meant is no miss
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         skipped = set()
@@ -129,6 +134,12 @@ class ValidateBookingForm(RepairingFormValidation):
         if offers and tracker.get_slot(REQUESTED) == "chosen_slot":
             if choose([as_offer(offer) for offer in offers], sentence, now).kind in (OPTION, AMBIGUOUS):
                 return {"when": previous_value(tracker, "when")}  # "den um halb elf" picks an offer
+        readings = tracker.get_slot(READINGS)
+        if readings and tracker.get_slot(REQUESTED) == "when":
+            picked = pick_reading([date.fromisoformat(day) for day in readings["days"]], sentence, now)
+            if picked is not None:
+                text = f"{readings['text']} am {picked.day}.{picked.month}.{picked.year}"
+                return {"when": text, READINGS: None, **_criteria_changed(tracker, "when", text)}
         # The whole sentence first: the tagged span is only a hint ("am 10. März" tagged "März").
         candidates = [sentence, str(value)] if value and not sentence.startswith("/") else [sentence or str(value)]
         for text in candidates:
@@ -138,7 +149,10 @@ class ValidateBookingForm(RepairingFormValidation):
             if when.in_past:
                 dispatcher.utter_message(response="utter_when_in_past")
                 return {"when": None}
-            return {"when": text, **_criteria_changed(tracker, "when", text)}
+            if when.alternative is not None:  # two plausible days: never a silent pick, ask back
+                days = [when.first_day.isoformat(), when.alternative.isoformat()]
+                return {"when": None, READINGS: {"text": text, "days": days}}
+            return {"when": text, READINGS: None, **_criteria_changed(tracker, "when", text)}
         dispatcher.utter_message(response="utter_when_not_understood")
         return {"when": None}
 
@@ -215,6 +229,26 @@ class ValidateBookingForm(RepairingFormValidation):
             dispatcher.utter_message(response="utter_phone_not_understood")
             return {"phone_number": None}
         return {"phone_number": number}
+
+
+def pick_reading(days: list[date], text: str, now: datetime) -> Optional[date]:
+    """Which of two readings the answer to "Meinen Sie ... oder ...?" takes: "den zweiten",
+    "den elften", "nächste Woche", "den 4. März"."""
+    number = read_ordinal(text)
+    if number is not None and 1 <= number <= len(days) and not re.search(r"\d{1,2}\.\s?\d", text):
+        return days[number - 1]
+    if number is not None and number > len(days):
+        hits = [day for day in days if day.day == number]
+        if len(hits) == 1:
+            return hits[0]
+    when = parse_when(text, now)
+    if when is not None:
+        hits = [day for day in days if when.first_day <= day <= when.last_day]
+        if len(hits) == 1:
+            return hits[0]
+    if re.search(r"\b(?:diese[nr]?|diese woche|gleich|schon)\b", text.lower()):
+        return days[0]
+    return None
 
 
 def as_offer(offer: dict[str, Any]) -> Offer:

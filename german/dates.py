@@ -944,7 +944,7 @@ class _Parser:
         if not self.prefer_past and first < today <= last:
             first = today
         time_from, time_to, exact = self._time_window()
-        alternative = self.alternative if first == last and self.alternative not in (None, first) else None
+        alternative = self.alternative if first == last and not items and self.alternative not in (None, first) else None
         return When(first, last, time_from=time_from, time_to=time_to, exact_time=exact,
                     weekdays=frozenset(weekdays) if weekdays else None, asap=asap, in_past=first < today,
                     weekday_conflict=conflict, alternative=alternative)

@@ -17,6 +17,7 @@ import abc
 from datetime import date, timedelta
 from typing import Any, Optional
 
+from babel.dates import format_date
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -235,6 +236,15 @@ class ActionAskWhen(EscalatingAsk):
 
 class ActionAskMoveInDate(EscalatingAsk):
     slot = "move_in_date"  # type: ignore[assignment]
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        escalated = escalate(dispatcher, tracker, self.slot)
+        if escalated is not None:
+            return escalated
+        # The example is a plausible day for today's caller (a week ago), not a fixed month.
+        example = wiring.current().clock().date() - timedelta(days=7)
+        dispatcher.utter_message(response="utter_ask_move_in_date", example_day=format_date(example, "d. MMMM", locale="de_DE"))
+        return []
 
 
 class ActionAskPersonName(EscalatingAsk):

@@ -6,7 +6,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import wiring
+from actions.form_repair import latest_text
 from actions.validation import MOVE_SERVICE
+from german.dates import parse_date
 
 
 class ActionPrepareMoveRegistration(Action):
@@ -14,4 +17,8 @@ class ActionPrepareMoveRegistration(Action):
         return "action_prepare_move_registration"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return [SlotSet("service", MOVE_SERVICE), SlotSet("when", None), SlotSet("move_in_date", None)]
+        # A day in the same sentence ("ich bin am 20. Februar umgezogen") is the move-in day,
+        # not a wish for the appointment; the form validates it and says the deadline.
+        move_in = parse_date(latest_text(tracker), wiring.current().clock(), prefer_past=True)
+        return [SlotSet("service", MOVE_SERVICE), SlotSet("when", None),
+                SlotSet("move_in_date", move_in.isoformat() if move_in else None)]

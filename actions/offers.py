@@ -125,7 +125,10 @@ class ActionAskChosenSlot(Action):
         if tracker.get_slot("move_in_date"):
             move_in = date.fromisoformat(tracker.get_slot("move_in_date"))
             deadline = services.booking.move_deadline(move_in, query.location_keys).deadline
-            query = replace(query, earliest=None, latest=deadline)
+            # The citizen's wish inside the legal window; a wish past the deadline gives way to it.
+            earliest = query.earliest if query.earliest and query.earliest <= deadline else None
+            latest = min(query.latest, deadline) if query.latest and earliest else deadline
+            query = replace(query, earliest=earliest, latest=latest)
         slots = services.booking.find_slots(query)
         alternative = False
         if not slots:

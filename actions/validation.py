@@ -22,6 +22,7 @@ from german.phone import normalise_phone
 
 ANY_LOCATION = "egal"
 READINGS = "when_readings"
+ONLINE_TOLD = "online_told"
 MOVE_SERVICE = "wohnsitz_anmelden"
 NAME_MISREAD_AS = frozenset({"deny", "out_of_scope"})  # intents the name's from_text mapping skips
 _NAME_PREFIX = re.compile(
@@ -73,10 +74,10 @@ class ValidateBookingForm(RepairingFormValidation):
         if tracker.get_slot("reschedule_code"):
             # Moving an appointment: name and phone are those of the existing booking.
             skipped |= {"person_name", "phone_number"}
-        if tracker.get_slot("service") == MOVE_SERVICE:
-            skipped.add("when")  # the legal deadline decides the window
-        else:
+        if tracker.get_slot("service") != MOVE_SERVICE:
             skipped.add("move_in_date")
+        if tracker.get_slot("location") is None and searches_all_of_hamburg(tracker.get_slot("when"), wiring.current().clock()):
+            skipped.add("location")  # "so bald wie möglich", "am Samstag": every centre that can
         return [slot for slot in domain_slots if slot not in skipped]
 
     def validate_move_in_date(
@@ -101,7 +102,13 @@ class ValidateBookingForm(RepairingFormValidation):
         except UnknownService:
             dispatcher.utter_message(response="utter_service_unknown")
             return {"service": None}
-        return {"service": service.key, **_criteria_changed(tracker, "service", service.key)}
+        told = {}
+        if service.online_url and not tracker.get_slot(ONLINE_TOLD) and not tracker.get_slot("reschedule_code"):
+            # Online first: said once, briefly; the booking goes on for those who want to come in.
+            dispatcher.utter_message(response="utter_online_first", online_note=service.online_note or "",
+                                     online_url=service.online_url)
+            told = {ONLINE_TOLD: True}
+        return {"service": service.key, **told, **_criteria_changed(tracker, "service", service.key)}
 
     def validate_location(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -229,6 +236,16 @@ class ValidateBookingForm(RepairingFormValidation):
             dispatcher.utter_message(response="utter_phone_not_understood")
             return {"phone_number": None}
         return {"phone_number": number}
+
+
+def searches_all_of_hamburg(when_text: Optional[str], now: datetime) -> bool:
+    """A wish the place question would only slow down: as soon as possible, or only Saturday
+    (one centre opens then; the offers name it)."""
+    when = parse_when(when_text or "", now) if when_text else None
+    if when is None:
+        return False
+    saturday_only = when.weekdays == frozenset({5}) or (when.first_day == when.last_day and when.first_day.weekday() == 5)
+    return when.asap or saturday_only
 
 
 def pick_reading(days: list[date], text: str, now: datetime) -> Optional[date]:

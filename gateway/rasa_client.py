@@ -1,9 +1,18 @@
-"""Talks to the Rasa server's input channels over Rasa's REST protocol."""
+"""Talks to the Rasa server's input channels over Rasa's REST protocol.
+
+Every turn gets an answer: when the dialogue policy predicts no reply for a state no rule or
+story covers, the client sends the `/next_step` intent on the same channel, and the bot's
+deciding action (actions/next_step.py) answers from the conversation's state.
+"""
 from __future__ import annotations
 
+import logging
 from typing import Any, Optional
 
 import requests
+
+log = logging.getLogger(__name__)
+NUDGE = "/next_step"
 
 
 class RasaUnavailable(Exception):
@@ -20,6 +29,15 @@ class RasaClient:
         self, channel: str, sender: str, message: str, metadata: Optional[dict[str, Any]] = None
     ) -> list[dict[str, Any]]:
         """One user turn; returns the bot's messages ({"text", "buttons", "custom", ...})."""
+        messages = self._post(channel, sender, message, metadata)
+        if not messages and message != NUDGE:
+            log.info("silent bot turn on %s; asking the deciding action", channel)
+            messages = self._post(channel, sender, NUDGE, metadata)
+        return messages
+
+    def _post(
+        self, channel: str, sender: str, message: str, metadata: Optional[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         url = f"{self.base_url}/webhooks/{channel}/webhook"
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
         try:

@@ -90,15 +90,15 @@ def test_on_the_phone_yes_takes_the_callers_own_number(booking):
     assert result == {"phone_number": "+4917012345678"}
 
 
-def test_a_move_asks_for_the_move_in_date_instead_of_a_wish_and_offers_slots_before_the_deadline(booking):
+def test_a_move_asks_for_the_move_in_date_and_a_wish_and_offers_slots_before_the_deadline(booking):
     import asyncio
 
     form = ValidateBookingForm()
     tracker = make_tracker({"service": "wohnsitz_anmelden"})
     required = asyncio.run(form.required_slots(
-        ["service", "move_in_date", "location", "when", "chosen_slot", "person_name", "phone_number",
+        ["service", "move_in_date", "when", "location", "chosen_slot", "person_name", "phone_number",
          "booking_confirmed"], CollectingDispatcher(), tracker, {}))
-    assert "move_in_date" in required and "when" not in required
+    assert required.index("move_in_date") < required.index("when")  # then the preferred day
 
     dispatcher = CollectingDispatcher()
     result = form.validate_move_in_date("am 20.11.", dispatcher, make_tracker({"service": "wohnsitz_anmelden"},
@@ -111,3 +111,9 @@ def test_a_move_asks_for_the_move_in_date_instead_of_a_wish_and_offers_slots_bef
         {"service": "wohnsitz_anmelden", "location": "egal", "move_in_date": "2026-11-20"}), {})
     offers = next(e["value"] for e in events if e["name"] == "offered_slots")
     assert offers and all(datetime.fromisoformat(o["start"]).date().isoformat() <= "2026-12-04" for o in offers)
+
+    wished = ActionAskChosenSlot().run(CollectingDispatcher(), make_tracker(
+        {"service": "wohnsitz_anmelden", "location": "egal", "move_in_date": "2026-11-20", "when": "nächste Woche"}), {})
+    wished_offers = next(e["value"] for e in wished if e["name"] == "offered_slots")
+    days = {datetime.fromisoformat(o["start"]).date().isoformat() for o in wished_offers}
+    assert days and all("2026-11-30" <= day <= "2026-12-04" for day in days)  # the wish inside the deadline

@@ -1,0 +1,71 @@
+"""The one deciding action: after a turn no rule or story covers, the next question follows
+from what is known, not from a script.
+
+Runs (1) by rule after an answer-like turn outside a form ("eine Meldebescheinigung bitte" as
+the first message, "ja" out of the blue, a date before anything else), and (2) as the gateway's
+last resort when the policy would have stayed silent (the gateway then sends `/next_step`).
+It looks at the citizen's own latest message, never at the `/next_step` nudge.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.validation import MOVE_SERVICE
+
+NUDGE = "next_step"
+MANAGE_GOALS = {"cancel_appointment": "cancel", "check_appointment": "check", "reschedule_appointment": "reschedule"}
+BOOKING_ENTITIES = ("service", "location", "district", "time")
+# A message in English (the most frequent other language at 115): common English words and no
+# German ones. The reply says in German and English that this service speaks German.
+_ENGLISH = re.compile(r"\b(?:i|i'm|my|you|the|is|are|need|want|would|like|please|appointment|hello|hi|can|do|speak|english|passport|help)\b")
+_GERMAN = re.compile(r"\b(?:ich|sie|der|die|das|und|bitte|ein|eine|einen|termin|mein|meine|ist|nicht|ja|nein|hallo|danke)\b")
+
+
+def citizen_message(tracker: Tracker) -> dict[str, Any]:
+    """The latest message the citizen wrote or said (the nudge is skipped)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and ((event.get("parse_data") or {}).get("intent") or {}).get("name") != NUDGE:
+            return event.get("parse_data") or {"text": event.get("text") or ""}
+    return {}
+
+
+def looks_english(text: str) -> bool:
+    lowered = text.lower()
+    return len(_ENGLISH.findall(lowered)) >= 2 and not _GERMAN.search(lowered)
+
+
+def decide(tracker: Tracker) -> tuple[Optional[str], list[dict[str, Any]]]:
+    """What to say (a response name or None) and which events follow, from the state alone."""
+    message = citizen_message(tracker)
+    text = message.get("text") or ""
+    intent = (message.get("intent") or {}).get("name")
+    entities = {entity.get("entity") for entity in message.get("entities") or []}
+    loop = (tracker.active_loop or {}).get("name")
+    if loop:
+        return None, [FollowupAction(loop)]  # the form asks its open question again
+    if looks_english(text):
+        return "utter_other_language", []
+    if intent == "report_move" or tracker.get_slot("service") == MOVE_SERVICE:
+        return None, [SlotSet("service", MOVE_SERVICE), FollowupAction("booking_form")]
+    if intent in MANAGE_GOALS:
+        return None, [SlotSet("manage_goal", MANAGE_GOALS[intent]), FollowupAction("manage_form")]
+    if tracker.get_slot("service") or entities & set(BOOKING_ENTITIES) or intent in ("book_appointment", "inform"):
+        return None, [FollowupAction("booking_form")]
+    return "utter_how_can_i_help", []
+
+
+class ActionNextStep(Action):
+    def name(self) -> str:
+        return "action_next_step"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        response, events = decide(tracker)
+        if response:
+            dispatcher.utter_message(response=response)
+        return events

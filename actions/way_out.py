@@ -1,0 +1,29 @@
+"""A way out everywhere: "nein doch nicht", "abbrechen", "ich melde mich später".
+
+Ends whatever form is open, releases every held slot and changes nothing in the store; what
+the citizen said about themselves (name, phone) is forgotten with the rest of the request.
+"""
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import wiring
+
+REQUEST_SLOTS = (
+    "service", "location", "when", "when_readings", "chosen_slot", "person_name", "phone_number",
+    "booking_confirmed", "offered_slots", "move_in_date", "reschedule_code", "manage_goal", "manage_code",
+    "manage_phone", "manage_confirmed", "repair_misses", "repair_slot", "repair_choices", "requested_slot",
+)
+
+
+class ActionStop(Action):
+    def name(self) -> str:
+        return "action_stop"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        wiring.current().booking.release_holds(tracker.sender_id)
+        dispatcher.utter_message(response="utter_stopped")
+        return [ActiveLoop(None), *(SlotSet(slot, None) for slot in REQUEST_SLOTS)]

@@ -14,7 +14,7 @@ export
 endif
 
 .PHONY: help setup services seed train run test test-unit test-integration test-browser test-rasa test-e2e eval bench call lock clean retention
-.PHONY: report report-demo
+.PHONY: report report-demo eval-dialogues
 .PHONY: run-prod test-faults audit
 
 help: ## list the targets
@@ -66,10 +66,16 @@ test-e2e: train ## end-to-end tests against the real Rasa server, action server 
 test-faults: train ## fault tests: kill the action server, a Rasa instance, PostgreSQL, Redis mid-conversation (production profile, private servers)
 	$(PY) -m pytest tests/faults -q
 
-eval: train ## NLU accuracy on the held-out set (eval/nlu/heldout); codes and names as free answers; date parser vs dateparser
+eval: train ## NLU on both held-out sets; codes and names as free answers; dates, numbers and choices (own cases and strangers' blocks) vs ctparse and dateparser
 	$(PY) eval/nlu/evaluate.py
+	$(PY) eval/nlu/evaluate.py --test-dir eval/nlu/heldout_strangers
 	$(PY) eval/nlu/free_answers.py
 	$(PY) eval/dates/evaluate.py
+	$(PY) eval/dates/strangers.py
+
+eval-dialogues: train ## the independent conversation corpus through /api/chat and signed /voice webhooks (dev and held-out)
+	$(PY) eval/dialogues/run.py --set dev
+	$(PY) eval/dialogues/run.py --set heldout --targets
 
 bench: train services ## benchmarks: booking store (SQLite, PostgreSQL) and phone webhook turns
 	$(PY) bench/booking_bench.py

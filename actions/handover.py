@@ -58,7 +58,7 @@ def transcript(tracker: Tracker) -> list[TranscriptLine]:
             text = str(event.get("text") or "")
             metadata = event.get("metadata") or {}
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if not text:
+            if not text or text == "/next_step":  # the gateway's nudge, not the citizen's words
                 continue
             lines.append(TranscriptLine(at=_at(event), speaker="citizen", text=text,
                                         confidence=_confidence(metadata if isinstance(metadata, dict) else {}),

@@ -16,7 +16,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import wiring
 from actions.validation import MOVE_SERVICE
+from german.dates import parse_when
 
 NUDGE = "next_step"
 MANAGE_GOALS = {"cancel_appointment": "cancel", "check_appointment": "check", "reschedule_appointment": "reschedule"}
@@ -65,6 +67,26 @@ class ActionNextStep(Action):
         return "action_next_step"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        response, events = decide(tracker)
+        if response:
+            dispatcher.utter_message(response=response)
+        return events
+
+
+class ActionGoodbye(Action):
+    """Ends the conversation only when the citizen said goodbye and nothing else: a message the
+    language model reads as goodbye that carries a day, a time or a request ("ende des Monats")
+    is an answer, and the conversation goes on from its state."""
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        message = citizen_message(tracker)
+        carries_something = bool(message.get("entities")) or parse_when(message.get("text") or "", wiring.current().clock())
+        if not carries_something:
+            dispatcher.utter_message(response="utter_goodbye")
+            return []
         response, events = decide(tracker)
         if response:
             dispatcher.utter_message(response=response)

@@ -52,14 +52,37 @@ def _criteria_changed(tracker: Tracker, slot: str, value: Any) -> dict[str, Any]
     return {}
 
 
+_PARTICLES = frozenset({"von", "van", "der", "den", "de", "del", "della", "di", "da", "zu", "zum", "zur", "ter",
+                        "ten", "la", "le", "du", "dos", "das", "el", "al", "bin", "ibn"})
+
+
 def clean_person_name(value: Any) -> Optional[str]:
-    """The name as it will be stored and read back ("mein Name ist anna schulz" -> "Anna Schulz"),
-    or None when it cannot be a name."""
+    """The name as it will be stored and read back ("mein Name ist anna schulz" -> "Anna Schulz",
+    "ursula von der leyen" -> "Ursula von der Leyen", "müller-lüdenscheidt"), or None when it
+    cannot be a name."""
     name = _NAME_PREFIX.sub("", str(value)).strip(" .,!")
     letters = sum(ch.isalpha() for ch in name)
     if letters < 2 or len(name) > 80 or any(ch.isdigit() for ch in name):
         return None
-    return " ".join(part[:1].upper() + part[1:] for part in name.split())
+
+    def capital(part: str, first: bool) -> str:
+        if not first and part in _PARTICLES:  # typed in lower case: "von der", kept so
+            return part
+        if part[:1].islower():
+            return "-".join(piece[:1].upper() + piece[1:] for piece in part.split("-"))
+        return part
+
+    return " ".join(capital(part, index == 0) for index, part in enumerate(name.split()))
+
+
+def whole_name_answer(text: str, entity: Optional[str]) -> Optional[str]:
+    """The whole answer at the name question when it is a name that contains what the NLU tagged
+    ("heinz schmidt" tagged "schmidt", "mein Name ist Erika Mustermann" tagged "Erika")."""
+    stripped = _NAME_PREFIX.sub("", text).strip(" .,!")
+    candidate = name_in_answer(stripped)
+    if candidate and (entity is None or entity.lower() in candidate.lower()):
+        return candidate
+    return None
 
 
 class ValidateBookingForm(RepairingFormValidation):
@@ -209,10 +232,14 @@ class ValidateBookingForm(RepairingFormValidation):
         """A name the language model took for something else ("Nina Neumann" reads to it like
         "nein", "Gisela Weber" like an off-topic remark): the domain's from_text mapping skips
         those intents, so without this the citizen could not give such a name at all."""
-        if tracker.get_slot(REQUESTED) != "person_name" or latest_intent(tracker) not in NAME_MISREAD_AS:
+        if tracker.get_slot(REQUESTED) != "person_name":
             return {}
-        if next(tracker.get_latest_entity_values("person_name"), None):
-            return {}  # the entity mapping has it
+        tagged = next(tracker.get_latest_entity_values("person_name"), None)
+        if tagged:
+            whole = whole_name_answer(latest_text(tracker), str(tagged))
+            return {"person_name": whole} if whole else {}  # the entity mapping has it otherwise
+        if latest_intent(tracker) not in NAME_MISREAD_AS:
+            return {}
         name = name_in_answer(latest_text(tracker))
         return {"person_name": name} if name else {}
 

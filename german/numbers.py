@@ -111,10 +111,6 @@ def read_ordinal(text: str, highest: Optional[int] = None) -> Optional[int]:
 
 # --------------------------------------------------------------------------- dictated digits
 
-_DIGIT_NAMES = {
-    "null": "0", "eins": "1", "ein": "1", "eine": "1", "zwei": "2", "zwo": "2", "drei": "3", "vier": "4",
-    "fünf": "5", "fuenf": "5", "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
-}
 _REPEAT = re.compile(r"\b(?:doppel|doppelt|zweimal|2 mal|2mal)\s*-?\s*(?:die\s+|der\s+|eine\s+)?(\d)\b")
 _TRIPLE = re.compile(r"\b(?:dreimal|3 mal|3mal)\s*-?\s*(?:die\s+|der\s+)?(\d)\b")
 
@@ -124,11 +120,7 @@ def digit_string(text: str) -> str:
     zwölf" -> "0404012"; "doppel-null neun" -> "009"; "plus neun und vierzig" -> "+49"."""
     lowered = text.lower().replace("doppelnull", "doppel null")
     lowered = re.sub(r"\bplus\b", " + ", lowered)
-    # Dictated digits are words one by one ("null vier null"); text2num would join some of them
-    # ("vier null" stays, "zwanzig drei" becomes 23), so read single digit names first.
-    tokens = re.findall(r"\+|\d+|[a-zäöüß]+", lowered)
-    spoken = " ".join(_DIGIT_NAMES.get(token, token) for token in tokens)
-    spoken = words_to_digits(spoken) if re.search(r"[a-zäöüß]{4,}", spoken) else spoken
+    spoken = words_to_digits(" ".join(re.findall(r"\+|\d+|[a-zäöüß]+", lowered)))
     spoken = _TRIPLE.sub(lambda m: m.group(1) * 3, spoken)
     spoken = _REPEAT.sub(lambda m: m.group(1) * 2, spoken)
     return "".join(re.findall(r"\+|\d", spoken.replace(".", " ")))

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from monitoring.records import Conversation
 
 CHANNEL_NAMES = {"voice": "phone", "webchat": "chat"}
-START_MESSAGES = frozenset({"/greet"})  # sent by the channel itself, not typed or said
+START_MESSAGES = frozenset({"/greet", "/next_step"})  # sent by the channel or gateway, not typed or said
 OUTCOME_RESPONSES = {
     "utter_booked": "booked",
     "utter_rescheduled": "rescheduled",

@@ -194,6 +194,9 @@ class Citizen:
     def open_question(self, tracker: dict) -> Optional[str]:
         slots = tracker.get("slots") or {}
         loop = (tracker.get("active_loop") or {}).get("name")
+        if "online" in (self.conversation.get("answers") or {}) and not self.asked["online"]:
+            if "utter_online_first" in self.last_responses(tracker) or "utter_online_possible" in self.last_responses(tracker):
+                return "online"  # the citizen reacts to the online hint first
         if loop and slots.get("requested_slot"):
             return SLOT_ANSWERS.get(slots["requested_slot"])
         for event in reversed(tracker.get("events") or []):
@@ -204,6 +207,16 @@ class Citizen:
                 if name in RESPONSE_ANSWERS:
                     return RESPONSE_ANSWERS[name]
         return None
+
+    @staticmethod
+    def last_responses(tracker: dict) -> list[str]:
+        names = []
+        for event in reversed(tracker.get("events") or []):
+            if event.get("event") == "user":
+                break
+            if event.get("event") == "bot":
+                names.append((event.get("metadata") or {}).get("utter_action", ""))
+        return names
 
     def answer(self, key: str) -> Optional[str]:
         answers = self.conversation.get("answers") or {}

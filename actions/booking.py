@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
 from actions.conversation import booking_channel, caller_number, chosen_offer, is_voice
+from actions.validation import NO_PHONE
 from booking_adapter.port import Appointment, AppointmentLimitReached, BookingError, Contact
 from common.clock import BERLIN
 from german.formatting import day_text, spoken_code, spoken_phone, time_text
@@ -102,9 +103,8 @@ class ActionBookAppointment(Action):
         if rescheduling:
             return self._reschedule(dispatcher, tracker, rescheduling, offer["hold_id"])
 
-        contact = Contact(
-            name=tracker.get_slot("person_name"), phone=tracker.get_slot("phone_number")
-        )
+        phone = tracker.get_slot("phone_number")
+        contact = Contact(name=tracker.get_slot("person_name"), phone=None if phone == NO_PHONE else phone)
         try:
             appointment = booking.confirm(offer["hold_id"], contact, booking_channel(tracker))
         except AppointmentLimitReached:

@@ -19,10 +19,13 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
+from german.answers import yes_or_no
 
 REQUESTED = "requested_slot"
 CORRECTING_INTENTS = frozenset({"correct", "deny", "inform"})
 CONFIRMATIONS = frozenset({"booking_confirmed", "manage_confirmed"})
+# At "Soll ich diesen Termin absagen?", saying the request again is a yes.
+GOAL_INTENTS = {"cancel": "cancel_appointment", "reschedule": "reschedule_appointment"}
 # Slots whose change makes the offered slots stale.
 SEARCH_CRITERIA = frozenset({"service", "location", "when", "move_in_date"})
 ENTITY_SLOTS = {"location": "location", "service": "service", "time": "when"}
@@ -144,6 +147,14 @@ class RepairingFormValidation(FormValidationAction, abc.ABC):
         picked = escalation.chosen_value(tracker, asked)
         if picked is not None:
             events.append(SlotSet(asked, picked))
+        if asked in CONFIRMATIONS and latest_intent(tracker) not in ("affirm", "deny"):
+            # "ja, bitte stornieren" (read as a cancel request), "jo passt", "nee doch nicht"
+            answer = yes_or_no(latest_text(tracker))
+            goal_intent = GOAL_INTENTS.get(tracker.get_slot("manage_goal") or "")
+            if answer is None and asked == "manage_confirmed" and latest_intent(tracker) == goal_intent:
+                answer = True
+            if answer is not None:
+                events.append(SlotSet(asked, answer))
         for entity, slot in ENTITY_SLOTS.items():
             value = wanted_entity_value(tracker, entity)
             if value is not None and slot in required:

@@ -59,7 +59,7 @@ def decide(tracker: Tracker) -> tuple[Optional[str], list[dict[str, Any]]]:
         return None, [SlotSet("manage_goal", MANAGE_GOALS[intent]), FollowupAction("manage_form")]
     if tracker.get_slot("service") or entities & set(BOOKING_ENTITIES) or intent in ("book_appointment", "inform"):
         return None, [FollowupAction("booking_form")]
-    return "utter_how_can_i_help", []
+    return ("utter_please_rephrase" if intent == "nlu_fallback" else "utter_how_can_i_help"), []
 
 
 class ActionNextStep(Action):

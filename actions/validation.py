@@ -16,6 +16,7 @@ from booking_adapter.port import UnknownLocation, UnknownService
 from german.choice import AMBIGUOUS, NONE, OPTION, Offer, choose
 from german.dates import parse_date, parse_when
 from german.formatting import day_text
+from german.answers import yes_or_no
 from german.names import name_in_answer
 from german.numbers import read_ordinal
 from german.phone import normalise_phone
@@ -23,13 +24,15 @@ from german.phone import normalise_phone
 ANY_LOCATION = "egal"
 READINGS = "when_readings"
 ONLINE_TOLD = "online_told"
+NO_PHONE = "keine"  # the citizen gave no number; the appointment is stored without one
+_NO_NUMBER = re.compile(r"^\W*(?:keine[n]?|keine nummer|ohne|ohne nummer|nicht nötig|brauch(?:e)? ich nicht|lieber nicht)\b")
 MOVE_SERVICE = "wohnsitz_anmelden"
 NAME_MISREAD_AS = frozenset({"deny", "out_of_scope"})  # intents the name's from_text mapping skips
 _NAME_PREFIX = re.compile(
     r"^\s*(?:(?:also|äh|ähm|ja)[\s,]+)*(?:mein name ist|ich heiße|ich heisse|ich bin|name:?)\s+",
     re.IGNORECASE,
 )
-_AFFIRMATIONS = {"ja", "ja bitte", "genau", "gerne", "gern", "richtig", "ja gerne", "ok", "okay"}
+_THIS_NUMBER = re.compile(r"\b(?:diese|die|meine|dieselbe)\s+(?:nummer|hier)\b|von der ich anrufe|mit der ich anrufe")
 
 
 def _entity_values(tracker: Tracker, entity: str) -> list[str]:
@@ -97,8 +100,8 @@ class ValidateBookingForm(RepairingFormValidation):
         if tracker.get_slot("reschedule_code"):
             # Moving an appointment: name and phone are those of the existing booking.
             skipped |= {"person_name", "phone_number"}
-        if tracker.get_slot("service") != MOVE_SERVICE:
-            skipped.add("move_in_date")
+        if tracker.get_slot("service") != MOVE_SERVICE or tracker.get_slot("reschedule_code"):
+            skipped.add("move_in_date")  # moving an appointment keeps its registration
         if tracker.get_slot("location") is None and searches_all_of_hamburg(tracker.get_slot("when"), wiring.current().clock()):
             skipped.add("location")  # "so bald wie möglich", "am Samstag": every centre that can
         return [slot for slot in domain_slots if slot not in skipped]
@@ -172,10 +175,13 @@ class ValidateBookingForm(RepairingFormValidation):
                 return {"when": text, READINGS: None, **_criteria_changed(tracker, "when", text)}
         # The whole sentence first: the tagged span is only a hint ("am 10. März" tagged "März").
         candidates = [sentence, str(value)] if value and not sentence.startswith("/") else [sentence or str(value)]
+        asked = tracker.get_slot(REQUESTED) == "when"
         for text in candidates:
             when = parse_when(text, now)
             if when is None:
                 continue
+            if when.in_past and not asked:
+                continue  # "gestern" said at another question is no wish for the appointment
             if when.in_past:
                 dispatcher.utter_message(response="utter_when_in_past")
                 return {"when": None}
@@ -183,6 +189,8 @@ class ValidateBookingForm(RepairingFormValidation):
                 days = [when.first_day.isoformat(), when.alternative.isoformat()]
                 return {"when": None, READINGS: {"text": text, "days": days}}
             return {"when": text, READINGS: None, **_criteria_changed(tracker, "when", text)}
+        if not asked:  # a stray time tag at another question ("ja diese Nummer") changes nothing
+            return {"when": previous_value(tracker, "when")}
         dispatcher.utter_message(response="utter_when_not_understood")
         return {"when": None}
 
@@ -251,12 +259,28 @@ class ValidateBookingForm(RepairingFormValidation):
             dispatcher.utter_message(response="utter_name_not_understood")
         return {"person_name": name}
 
+    async def extract_phone_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """No number is an answer too ("nein danke", "keine", "brauch ich nicht"): the booking
+        works without one; the domain's from_text mapping skips "deny", so it is taken here."""
+        if tracker.get_slot(REQUESTED) != "phone_number":
+            return {}
+        text = latest_text(tracker)
+        refused = latest_intent(tracker) == "deny" or yes_or_no(text) is False or _NO_NUMBER.search(text.lower())
+        if refused and normalise_phone(text) is None:
+            return {"phone_number": NO_PHONE}
+        return {}
+
     def validate_phone_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value == NO_PHONE:
+            return {"phone_number": NO_PHONE}
         text = str(value).strip().lower().strip(".!")
         own = caller_number(tracker)
-        if own and (text in _AFFIRMATIONS or (tracker.latest_message or {}).get("intent", {}).get("name") == "affirm"):
+        this_one = yes_or_no(text) is True or _THIS_NUMBER.search(text) or latest_intent(tracker) == "affirm"
+        if own and this_one and normalise_phone(text) is None:
             text = own
         number = normalise_phone(text)
         if number is None:

@@ -1,8 +1,10 @@
 """How dates, times and codes are written and spoken in German (Europe/Berlin)."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 
+import phonenumbers
 from babel.dates import format_date
 
 from common.clock import BERLIN
@@ -39,9 +41,24 @@ def spoken_code(code: str) -> str:
 
 
 def spoken_phone(number: str) -> str:
-    """Digits in pairs so a listener can follow: '0 4 0, 1 2 3 4'."""
-    digits = [ch for ch in number if ch.isdigit() or ch == "+"]
-    return " ".join(digits)
+    """A number as a caller says it, in the national form and in short groups, so a listener can
+    follow: '+49401234567' -> '0 4 0, 1 2 3, 4 5 6 7'."""
+    try:
+        parsed = phonenumbers.parse(number, "DE")
+        national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    except phonenumbers.NumberParseException:
+        national = number
+    groups = ["".join(ch for ch in group if ch.isdigit()) for group in re.split(r"[\s/-]+", national)]
+    chunks = []
+    for group in filter(None, groups):
+        if len(chunks) == 0:
+            chunks.append(group)  # the area code stays one group
+        else:
+            pieces = [group[i:i + 3] for i in range(0, len(group), 3)]
+            if len(pieces) > 1 and len(pieces[-1]) == 1:  # no digit left alone at the end
+                pieces[-2:] = [pieces[-2] + pieces[-1]]
+            chunks += pieces
+    return ", ".join(" ".join(chunk) for chunk in chunks)
 
 
 def hours_text(intervals) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -48,6 +49,8 @@ from booking_adapter.bootstrap import build_booking_port  # noqa: E402
 from booking_adapter.port import Contact, SlotQuery  # noqa: E402
 from common.clock import BERLIN  # noqa: E402
 from common.settings import Settings  # noqa: E402
+from babel.dates import format_date  # noqa: E402
+
 from german.formatting import spoken_code  # noqa: E402
 from launcher.stack import MODEL, Ports, Stack, stack_environment  # noqa: E402
 from telephony.simulator import SignedPhone, http_transport, say_text  # noqa: E402
@@ -73,6 +76,8 @@ DEFAULTS = {
 RESPONSE_ANSWERS = {
     "utter_online_possible": "online", "utter_anything_else": "anything_else", "utter_booked": "anything_else",
     "utter_cancelled": "anything_else", "utter_rescheduled": "anything_else",
+    # "Wie kann ich Ihnen helfen?": the citizen says what they came for
+    "utter_greet": "service", "utter_how_can_i_help": "service", "utter_start_over": "service",
 }
 
 
@@ -379,13 +384,19 @@ def score(result: Result, before: dict, after: dict, code: Optional[str], tracke
     elif outcome == "handover":
         result.completed = handover and not new
         result.reason = "" if result.completed else "no hand-over"
-    else:  # checked, nothing, info: the store is unchanged, no hand-over needed
-        result.completed = not new and not changed and not result.wrong_booking
-        if outcome in ("nothing", "info", "checked") and handover:
+    else:  # checked, nothing, info: the store is unchanged, every turn answered, no hand-over
+        result.completed = not new and not changed and not result.wrong_booking and not result.errors
+        if handover:
             result.completed = False
             result.reason = "handed over"
         elif not result.completed:
-            result.reason = result.reason or "the store changed"
+            result.reason = result.reason or ("a 5xx turn" if result.errors else "the store changed")
+        elif outcome == "checked" and existing_before:
+            # the citizen must have heard the appointment's day ("5. März")
+            day = existing_before[1].astimezone(BERLIN)
+            said = f"{day.day}. {format_date(day.date(), 'MMMM', locale='de_DE')}"
+            if not any(line.startswith("  bot:") and said in line for line in result.transcript):
+                result.completed, result.reason = False, f"the day {said} was never said"
     if not result.completed and not result.reason:
         result.reason = "outcome not reached"
 
@@ -403,17 +414,26 @@ def start_stack(var_dir: Path) -> Stack:
         "TELEPHONY_SMS_OUTBOX": str(var_dir / "sms.jsonl"), "TWILIO_HOTLINE_NUMBER": "+4940115",
         # one runner from one address plays every citizen: no per-address limits; writers reuse
         # phone numbers across conversations, so the per-number appointment cap is lifted too
-        "RATE_CHAT_PER_IP_PER_MINUTE": "0", "RATE_CALENDAR_PER_IP_PER_MINUTE": "0",
-        "RATE_CALLS_PER_CALLER_PER_HOUR": "0", "MAX_APPOINTMENTS_PER_PHONE": "1000",
+        "RATE_CHAT_PER_IP_PER_MINUTE": "100000", "RATE_CHAT_PER_SESSION_PER_MINUTE": "100000",
+        "RATE_CALLS_PER_CALLER_PER_HOUR": "100000", "RATE_PHONE_TURNS_PER_CALL_PER_MINUTE": "100000",
+        "MAX_APPOINTMENTS_PER_PHONE": "1000",
     }
     env = stack_environment({**base, **extra}, ports, var_dir)
     import subprocess
 
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "booking_adapter", "seed"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
+    for port in (ports.rasa, ports.actions, ports.gateway):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:  # another stack would answer for ours
+                raise RuntimeError(f"port {port} is in use; stop what runs there or set EVAL_*_PORT")
     stack = Stack(env=env, ports=ports, log_dir=var_dir / "log")
     stack.start()
-    stack.wait_healthy(timeout=300, report=lambda line: None)
+    try:
+        stack.wait_healthy(timeout=300, report=lambda line: None)
+    except BaseException:
+        stack.stop()
+        raise
     return stack
 
 

@@ -126,6 +126,8 @@ class ValidateBookingForm(RepairingFormValidation):
         try:
             service = wiring.current().booking.service(str(value))
         except UnknownService:
+            if tracker.get_slot(REQUESTED) not in (None, "service") and previous_value(tracker, "service"):
+                return {"service": previous_value(tracker, "service")}  # a stray tag at another question
             dispatcher.utter_message(response="utter_service_unknown")
             return {"service": None}
         told = {}
@@ -146,6 +148,8 @@ class ValidateBookingForm(RepairingFormValidation):
         try:
             location = booking.location(key)
         except UnknownLocation:
+            if tracker.get_slot(REQUESTED) not in (None, "location"):
+                return {"location": previous_value(tracker, "location")}  # "julia hartwig" tagged as a place
             dispatcher.utter_message(response="utter_location_unknown")
             return {"location": None}
         service_key = tracker.get_slot("service")

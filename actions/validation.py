@@ -195,6 +195,8 @@ class ValidateBookingForm(RepairingFormValidation):
             return {"when": text, READINGS: None, **_criteria_changed(tracker, "when", text)}
         if not asked:  # a stray time tag at another question ("ja diese Nummer") changes nothing
             return {"when": previous_value(tracker, "when")}
+        if any(_entity_values(tracker, name) for name in ("service", "location", "person_name")):
+            return {"when": None}  # "in Altona" at the when question: the place is taken, ask again
         dispatcher.utter_message(response="utter_when_not_understood")
         return {"when": None}
 

@@ -68,6 +68,21 @@ def answers_question(tracker: Tracker, form: str) -> bool:
     return False
 
 
+_COME_IN = re.compile(r"\b(?:vorbei|hin|persönlich|vor\s+ort|lieber\s+(?:einen\s+)?termin|trotzdem|nicht\s+online|kein\s+internet"
+                      r"|kann\s+(?:das\s+)?nicht\s+online|ohne\s+internet)\b", re.IGNORECASE)
+
+
+def _comes_in_after_online_hint(tracker: Tracker) -> bool:
+    """Is the latest message the reply to the online hint given in the bot's last turn?"""
+    said = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and said:
+            break
+        if event.get("event") == "bot":
+            said.append((event.get("metadata") or {}).get("utter_action"))
+    return "utter_online_first" in said and bool(_COME_IN.search(latest_text(tracker)))
+
+
 def previous_value(tracker: Tracker, slot: str) -> Any:
     """The slot's value before the person's latest message."""
     passed_user = False
@@ -125,6 +140,9 @@ class RepairingFormValidation(FormValidationAction, abc.ABC):
         lead: list[dict[str, Any]] = []
         if tracker.get_slot(escalation.EXHAUSTED):
             lead.append(SlotSet(escalation.EXHAUSTED, None))
+        if answering and _comes_in_after_online_hint(tracker):
+            # "nein, ich komme lieber vorbei" answers the online hint, not the question: ask again
+            return lead + [SlotSet(asked, None)]
         if answering:
             tracker.add_slots(self._before_validation(tracker, asked, required))
 

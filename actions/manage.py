@@ -96,10 +96,12 @@ class ValidateManageForm(RepairingFormValidation):
     def validate_manage_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value).strip().lower()
         own = caller_number(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        phone = normalise_phone(own if own and intent == "affirm" else text)
+        # The whole answer first: the NLU's span may hold only part of a dictated number.
+        sentence = latest_text(tracker)
+        phone = normalise_phone(own) if own and intent == "affirm" else (
+            normalise_phone(sentence) or normalise_phone(str(value)))
         if phone is None:
             dispatcher.utter_message(response="utter_phone_not_understood")
             return {"manage_phone": None}

@@ -59,6 +59,8 @@ def decide(tracker: Tracker) -> tuple[Optional[str], list[dict[str, Any]]]:
         return None, [SlotSet("manage_goal", MANAGE_GOALS[intent]), FollowupAction("manage_form")]
     if tracker.get_slot("service") or entities & set(BOOKING_ENTITIES) or intent in ("book_appointment", "inform"):
         return None, [FollowupAction("booking_form")]
+    if intent in ("deny", "thank"):  # "nein danke" after a finished request: nothing more to do
+        return "utter_goodbye", []
     return ("utter_please_rephrase" if intent == "nlu_fallback" else "utter_how_can_i_help"), []
 
 

@@ -32,6 +32,8 @@ _NAME_PREFIX = re.compile(
     r"^\s*(?:(?:also|äh|ähm|ja)[\s,]+)*(?:mein name ist|ich heiße|ich heisse|ich bin|name:?)\s+",
     re.IGNORECASE,
 )
+_ANY_PLACE = re.compile(r"\b(?:weiß\s+(?:ich\s+)?(?:noch\s+)?nicht|keine\s+ahnung|ist\s+mir\s+(?:gleich|egal|wurscht)|irgendwo|überall"
+                        r"|egal\s+wo|wo\s+es\s+(?:am\s+)?(?:schnellsten|frühesten)|ganz\s+hamburg)\b")
 _THIS_NUMBER = re.compile(r"\b(?:diese|die|meine|dieselbe)\s+(?:nummer|hier)\b|von der ich anrufe|mit der ich anrufe")
 
 
@@ -265,6 +267,14 @@ class ValidateBookingForm(RepairingFormValidation):
             dispatcher.utter_message(response="utter_name_not_understood")
         return {"person_name": name}
 
+    async def extract_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """"weiß noch nicht", "ist mir gleich", "irgendwo" at the place question: all of Hamburg."""
+        if tracker.get_slot(REQUESTED) != "location" or next(tracker.get_latest_entity_values("location"), None):
+            return {}
+        return {"location": ANY_LOCATION} if _ANY_PLACE.search(latest_text(tracker).lower()) else {}
+
     async def extract_phone_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -288,7 +298,8 @@ class ValidateBookingForm(RepairingFormValidation):
         this_one = yes_or_no(text) is True or _THIS_NUMBER.search(text) or latest_intent(tracker) == "affirm"
         if own and this_one and normalise_phone(text) is None:
             text = own
-        number = normalise_phone(text)
+        # The whole answer first: the NLU's span may hold only part of a dictated number.
+        number = normalise_phone(text) if text == own else (normalise_phone(_latest_text(tracker)) or normalise_phone(text))
         if number is None:
             dispatcher.utter_message(response="utter_phone_not_understood")
             return {"phone_number": None}

@@ -72,6 +72,9 @@ DEFAULTS = {
     "online": "ich möchte trotzdem einen Termin", "anything_else": "nein danke",
     "when": "so bald wie möglich",
 }
+# Responses that end the citizen's request: afterwards the citizen only answers "anything else?".
+TERMINAL = {"utter_booked", "utter_cancelled", "utter_rescheduled", "utter_appointment_details", "utter_stopped",
+            "utter_goodbye", "utter_booking_declined", "utter_nothing_changed"}
 # Responses after which the bot waits for an answer outside a form.
 RESPONSE_ANSWERS = {
     "utter_online_possible": "online", "utter_anything_else": "anything_else", "utter_booked": "anything_else",
@@ -305,6 +308,12 @@ def matches(expect: dict, start: datetime, location: str, services: tuple, name:
     return True, ""
 
 
+def finished(tracker: dict) -> bool:
+    """Has the bot ended the citizen's request (booked, cancelled, stopped ...)?"""
+    return any(e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") in TERMINAL
+               for e in tracker.get("events") or [])
+
+
 def handed_over(tracker: dict) -> bool:
     return any(e.get("event") == "action" and e.get("name") == "action_handover"
                for e in tracker.get("events") or [])
@@ -331,6 +340,10 @@ def play(stack: Stack, port, conversation: dict) -> Result:
             key = citizen.open_question(tracker)
             if key is None:
                 break
+            if finished(tracker) and key not in ("anything_else", "confirm"):
+                if citizen.asked["anything_else"]:
+                    break  # the request is done; the citizen says goodbye once, then hangs up
+                key = "anything_else"
             text = citizen.answer(key)
             if text is None:
                 break

@@ -182,6 +182,7 @@ class ActionManageAppointment(Action):
             SlotSet("service", appointment.service_keys[0]),
             SlotSet("location", appointment.location_key),
             SlotSet("phone_number", tracker.get_slot("manage_phone")),
+            SlotSet("when", None),  # "ich kann am Mittwoch nicht": the old day is no wish; ask when
             *reset_manage_slots(),
             FollowupAction("booking_form"),
         ]

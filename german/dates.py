@@ -368,6 +368,23 @@ class _Parser:
             day = self._nth_weekday(nth, weekday, month, year)
             return add(day, match)
 
+        def month_half(match: re.Match) -> bool:
+            second = match.group(1).startswith(("2", "zweit"))
+            name = match.group(2) or match.group(3)
+            month = _MONTH_WORDS.get(name) if name and name not in ("monats", "monat") else self.today.month
+            first_day = self._day_month(16 if second else 1, month, None)
+            if first_day is None:
+                return False
+            last_day = _month_end(first_day) if second else first_day.replace(day=15)
+            if last_day < self.today and not self.prefer_past:  # this month's half is over: next year's
+                first_day, last_day = first_day.replace(year=first_day.year + 1), last_day.replace(year=last_day.year + 1)
+            f.items.append(_Item(first_day, last_day, match.start(), "month", self._pre(match)))
+            return True
+
+        self._take(r"\b(1\.|2\.|erste[nr]?|zweite[nr]?)\s+(?:(" + _MONTH_RE + r")\s*)?hälfte\b(?:\s+(?:(?:des|im|vom|von)\s+)?(" + _MONTH_RE
+                   + r"|monats|monat)\b)?", month_half)
+        self._take(r"\b(1\.|2\.|erste[nr]?|zweite[nr]?)\s+(" + _MONTH_RE + r")hälfte\b()", month_half)
+
         months_or_this = _MONTH_RE + r"|monats|monat"
         self._take(r"\b(\d\.|letzte[nrs]?|vorletzte[nrs]?)\s+(" + "|".join(WEEKDAYS) + r"|tag)\s+(?:im|in|des|vom|diese[ns]?)\s+(?:monat\s+)?("
                    + months_or_this + r")\b\.?(?:\s*(\d{4}))?", nth_weekday)

@@ -81,6 +81,7 @@ RESPONSE_ANSWERS = {
     "utter_cancelled": "anything_else", "utter_rescheduled": "anything_else",
     # "Wie kann ich Ihnen helfen?": the citizen says what they came for
     "utter_greet": "service", "utter_how_can_i_help": "service", "utter_start_over": "service",
+    "utter_iamabot": "confirm",  # "Wenn Sie möchten, verbinde ich Sie mit einem Menschen."
 }
 
 

@@ -1,8 +1,10 @@
 """Registration after a move: the booking form with the 14-day deadline as its window."""
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -12,6 +14,7 @@ from actions.validation import MOVE_SERVICE
 from german.dates import parse_date
 
 DEREGISTRATION = "wohnsitz_abmelden"
+_MOVE_WORDS = re.compile(r"umgezogen|umzug|umziehen|ziehe|ummeld|anmeld|abmeld|eingezogen|neue[nr]?\s+wohnung|wohnsitz|adresse")
 
 
 class ActionPrepareMoveRegistration(Action):
@@ -19,10 +22,15 @@ class ActionPrepareMoveRegistration(Action):
         return "action_prepare_move_registration"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        text = latest_text(tracker)
+        booking_other = (tracker.active_loop or {}).get("name") == "booking_form" and tracker.get_slot("service") not in (None, MOVE_SERVICE)
+        if booking_other and not _MOVE_WORDS.search(text.lower()):
+            # read as a move in the middle of another booking ("ich komme lieber vorbei"): go on
+            return [FollowupAction("booking_form")]
         # A day in the same sentence ("ich bin am 20. Februar umgezogen") is the move-in day,
         # not a wish for the appointment; the form validates it and says the deadline.
         if next(tracker.get_latest_entity_values("service"), None) == DEREGISTRATION:
             return [SlotSet("service", DEREGISTRATION), SlotSet("move_in_date", None)]  # moving away: no deadline
-        move_in = parse_date(latest_text(tracker), wiring.current().clock(), prefer_past=True)
+        move_in = parse_date(text, wiring.current().clock(), prefer_past=True)
         return [SlotSet("service", MOVE_SERVICE), SlotSet("when", None),
                 SlotSet("move_in_date", move_in.isoformat() if move_in else None)]

@@ -58,7 +58,7 @@ def looks_english(text: str) -> bool:
     return len(_ENGLISH.findall(lowered)) >= 2 and not _GERMAN.search(lowered)
 
 
-def decide(tracker: Tracker) -> tuple[Optional[str], list[dict[str, Any]]]:
+def decide(tracker: Tracker, english_told: bool = False) -> tuple[Optional[str], list[dict[str, Any]]]:
     """What to say (a response name or None) and which events follow, from the state alone."""
     message = citizen_message(tracker)
     text = message.get("text") or ""
@@ -67,7 +67,7 @@ def decide(tracker: Tracker) -> tuple[Optional[str], list[dict[str, Any]]]:
     loop = (tracker.active_loop or {}).get("name")
     if loop:
         return None, [FollowupAction(loop)]  # the form asks its open question again
-    if looks_english(text):
+    if looks_english(text) and not english_told:
         return "utter_other_language", []
     if intent == "affirm" and "utter_iamabot" in last_bot_responses(tracker):
         return None, [FollowupAction("action_handover")]  # "Wenn Sie möchten, verbinde ich Sie" - "ja"
@@ -90,6 +90,8 @@ class ActionNextStep(Action):
         response, events = decide(tracker)
         if response:
             dispatcher.utter_message(response=response)
+        if response == "utter_other_language":  # and the conversation goes on with what was understood
+            events = decide(tracker, english_told=True)[1]
         return events
 
 

@@ -154,7 +154,12 @@ class Citizen:
             result.errors += 1
             result.transcript.append(f"  [HTTP {response.status_code}]")
             return
-        messages = response.json().get("messages", []) if response.ok else []
+        body = response.json() if response.ok else {}
+        if body.get("held"):  # an agent holds this chat now; their answers come by polling
+            self.handed_over = True
+            result.transcript.append("  [held by an agent]")
+            return
+        messages = body.get("messages", [])
         said = [m.get("text", "") for m in messages if m.get("text")]
         if not said:
             result.unanswered += 1
@@ -332,6 +337,8 @@ def play(stack: Stack, port, conversation: dict) -> Result:
     try:
         citizen.start(result)
         for text in conversation.get("opening") or []:
+            if citizen.handed_over:
+                break
             citizen.say(result, str(text))
         idle = 0
         while result.turns < MAX_TURNS and not citizen.handed_over:

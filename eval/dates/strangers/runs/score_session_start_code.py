@@ -1,4 +1,4 @@
-"""Score the session-start code (/work/base) on the strangers' blocks, with old equivalents."""
+"""Score the session-start code (commit 2054e19, checked out as a worktree at /work/base) on the strangers' blocks, with the old readers standing in for the new ones (how the "before" figures in docs/dates.md were measured)."""
 import sys, types
 sys.path.insert(0, "/work/base")
 import german.dates as D

@@ -15,12 +15,12 @@ def test_chat_booking_of_an_identity_card_is_stored_with_the_chosen_slot(stack):
     chat = Conversation(stack)
 
     chat.say("Ich brauche einen Termin für einen Personalausweis")
+    assert chat.last_utterances() == ["utter_ask_when"]  # date first
+
+    chat.say("nächste Woche Dienstag vormittags")
     assert chat.last_utterances() == ["utter_ask_location"]
 
-    chat.say("in Altona")
-    assert chat.last_utterances() == ["utter_ask_when"]
-
-    offers = chat.say("nächste Woche Dienstag vormittags")
+    offers = chat.say("in Altona")
     assert chat.last_utterances() == ["utter_offer_slots"]
     buttons = offers[-1]["buttons"]
     assert 1 <= len(buttons) <= 5

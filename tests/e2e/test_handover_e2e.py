@@ -18,7 +18,7 @@ def _records(store: SqlHandoverStore, conversation_id: str):
 
 def test_chat_hand_over_is_recorded_with_summary_and_transcript_and_the_agent_takes_over(stack):
     chat = Conversation(stack)
-    said = ["Ich brauche einen Termin für einen Reisepass", "in Altona", "nächste Woche Dienstag vormittags"]
+    said = ["Ich brauche einen Termin für einen Reisepass", "nächste Woche Dienstag vormittags", "in Altona"]
     for text in said:
         chat.say(text)
     assert chat.last_utterances() == ["utter_offer_slots"]

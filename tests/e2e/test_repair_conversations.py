@@ -15,8 +15,8 @@ def _by_code(stack, code):
 
 def _to_read_back(chat: Conversation, place: str, phone: str) -> list[dict]:
     chat.say("Ich brauche einen Termin für einen Personalausweis")
-    chat.say(place)
-    offers = chat.say("nächste Woche Dienstag vormittags")
+    chat.say("nächste Woche Dienstag vormittags")
+    offers = chat.say(place)
     chat.say(offers[-1]["buttons"][0]["payload"])
     chat.say("Anna Schulz")
     readback = chat.say(phone)
@@ -63,21 +63,22 @@ def test_a_surname_corrected_at_the_read_back_is_stored(stack):
 def test_going_back_asks_the_previous_question_again(stack):
     chat = Conversation(stack)
     chat.say("Ich brauche einen Termin für einen Reisepass")
-    chat.say("in Altona")
-    assert chat.last_utterances() == ["utter_ask_when"]
+    chat.say("übernächste Woche")
+    assert chat.last_utterances() == ["utter_ask_location"]  # date first, the place is a filter
 
     chat.say("zurück")
-    assert chat.last_utterances() == ["utter_go_back", "utter_ask_location"]
+    assert chat.last_utterances() == ["utter_go_back", "utter_ask_when"]
 
-    chat.say("in Wandsbek")
-    assert chat.last_utterances() == ["utter_ask_when"]
-    offers = chat.say("nächste Woche")
+    chat.say("nächste Woche")
+    assert chat.last_utterances() == ["utter_ask_location"]
+    offers = chat.say("in Wandsbek")
     assert all("Wandsbek" in b["title"] for b in offers[-1]["buttons"])
 
 
 def test_unclear_answers_get_a_rephrase_then_choices_and_a_number_picks_one(stack):
     chat = Conversation(stack)
     chat.say("Ich brauche einen Termin für einen Personalausweis")
+    chat.say("nächste Woche")
     chat.say("in Atlantis")
     assert chat.last_utterances() == ["utter_location_unknown"]
 
@@ -86,9 +87,8 @@ def test_unclear_answers_get_a_rephrase_then_choices_and_a_number_picks_one(stac
     buttons = choices[-1]["buttons"]
     assert buttons[0]["title"].startswith("Egal") and len(buttons) >= 3
 
-    chat.say("2")
-    assert chat.last_utterances() == ["utter_ask_when"]
-    offers = chat.say("nächste Woche")
+    offers = chat.say("2")
+    assert chat.last_utterances() == ["utter_offer_slots"]
     chosen_place = buttons[1]["title"]
     assert all(b["title"].endswith(chosen_place) for b in offers[-1]["buttons"])
 
@@ -96,6 +96,7 @@ def test_unclear_answers_get_a_rephrase_then_choices_and_a_number_picks_one(stac
 def test_the_third_unclear_answer_hands_over_with_the_reason(stack):
     chat = Conversation(stack)
     chat.say("Ich brauche einen Termin für einen Personalausweis")
+    chat.say("nächste Woche")
     chat.say("in Atlantis")
     chat.say("in Entenhausen")
     replies = chat.say("in Atlantis")

@@ -8,6 +8,7 @@ It looks at the citizen's own latest message, never at the `/next_step` nudge.
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Optional
 
@@ -20,6 +21,7 @@ from actions import wiring
 from actions.validation import MOVE_SERVICE
 from german.dates import parse_when
 
+log = logging.getLogger(__name__)
 NUDGE = "next_step"
 MANAGE_GOALS = {"cancel_appointment": "cancel", "check_appointment": "check", "reschedule_appointment": "reschedule"}
 BOOKING_ENTITIES = ("service", "location", "district", "time")
@@ -27,6 +29,17 @@ BOOKING_ENTITIES = ("service", "location", "district", "time")
 # German ones. The reply says in German and English that this service speaks German.
 _ENGLISH = re.compile(r"\b(?:i|i'm|my|you|the|is|are|need|want|would|like|please|appointment|hello|hi|can|do|speak|english|passport|help)\b")
 _GERMAN = re.compile(r"\b(?:ich|sie|der|die|das|und|bitte|ein|eine|einen|termin|mein|meine|ist|nicht|ja|nein|hallo|danke)\b")
+
+
+def store_answers() -> bool:
+    """Can the booking store be read? (One day's appointments: a cheap query.)"""
+    try:
+        today = wiring.current().clock().date()
+        wiring.current().booking.list_appointments(today, today)
+        return True
+    except Exception:  # any failure of the store: the caller must not be asked to go on
+        log.warning("booking store unreachable; the silent turn stays a technical problem")
+        return False
 
 
 def citizen_message(tracker: Tracker) -> dict[str, Any]:
@@ -87,6 +100,10 @@ class ActionNextStep(Action):
         return "action_next_step"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        if not store_answers():
+            # The silence came from a failure, not from a gap in the dialogue: stay silent, so the
+            # gateway apologises (and on the phone hands over) instead of asking a new question.
+            return []
         response, events = decide(tracker)
         if response:
             dispatcher.utter_message(response=response)

@@ -88,7 +88,8 @@ def decide(tracker: Tracker, english_told: bool = False) -> tuple[Optional[str],
         return None, [SlotSet("service", MOVE_SERVICE), FollowupAction("booking_form")]
     if intent in MANAGE_GOALS:
         return None, [SlotSet("manage_goal", MANAGE_GOALS[intent]), FollowupAction("manage_form")]
-    if tracker.get_slot("service") or entities & set(BOOKING_ENTITIES) or intent in ("book_appointment", "inform"):
+    said_a_day = parse_when(text, wiring.current().clock()) is not None if text and not text.startswith("/") else False
+    if tracker.get_slot("service") or entities & set(BOOKING_ENTITIES) or said_a_day or intent in ("book_appointment", "inform"):
         return None, [FollowupAction("booking_form")]
     if intent in ("deny", "thank"):  # "nein danke" after a finished request: nothing more to do
         return "utter_goodbye", []

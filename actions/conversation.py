@@ -39,3 +39,23 @@ def offered(tracker: Tracker) -> list[dict[str, Any]]:
 def chosen_offer(tracker: Tracker) -> Optional[dict[str, Any]]:
     hold_id = tracker.get_slot("chosen_slot")
     return next((offer for offer in offered(tracker) if offer["hold_id"] == hold_id), None)
+
+
+NUDGE_TEXT = "/next_step"  # the gateway's nudge after a silent turn (gateway/rasa_client.py)
+
+
+def previous_bot_responses(tracker: Tracker) -> list[str]:
+    """The responses of the bot's turn before the citizen's latest message (the nudge is no
+    message of the citizen's), latest first."""
+    names: list[str] = []
+    past_citizen = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if (event.get("text") or "") == NUDGE_TEXT:
+                continue
+            if past_citizen:
+                break
+            past_citizen = True
+        elif event.get("event") == "bot" and past_citizen:
+            names.append((event.get("metadata") or {}).get("utter_action"))
+    return names

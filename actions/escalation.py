@@ -208,8 +208,12 @@ class EscalatingAsk(Action, abc.ABC):
         escalated = escalate(dispatcher, tracker, self.slot)
         if escalated is not None:
             return escalated
-        dispatcher.utter_message(response=f"utter_ask_{self.slot}")
+        dispatcher.utter_message(response=f"utter_ask_{self.slot}", **self.question_arguments(tracker))
         return []
+
+    def question_arguments(self, tracker: Tracker) -> dict[str, Any]:
+        """Values the question's text fills in (none by default)."""
+        return {}
 
 
 class ActionAskService(EscalatingAsk):
@@ -237,14 +241,10 @@ class ActionAskWhen(EscalatingAsk):
 class ActionAskMoveInDate(EscalatingAsk):
     slot = "move_in_date"  # type: ignore[assignment]
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        escalated = escalate(dispatcher, tracker, self.slot)
-        if escalated is not None:
-            return escalated
+    def question_arguments(self, tracker: Tracker) -> dict[str, Any]:
         # The example is a plausible day for today's caller (a week ago), not a fixed month.
         example = wiring.current().clock().date() - timedelta(days=7)
-        dispatcher.utter_message(response="utter_ask_move_in_date", example_day=format_date(example, "d. MMMM", locale="de_DE"))
-        return []
+        return {"example_day": format_date(example, "d. MMMM", locale="de_DE")}
 
 
 class ActionAskPersonName(EscalatingAsk):

@@ -19,6 +19,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
+from actions.conversation import previous_bot_responses
 from german.answers import yes_or_no
 
 REQUESTED = "requested_slot"
@@ -74,13 +75,7 @@ _COME_IN = re.compile(r"\b(?:vorbei|hin|persönlich|vor\s+ort|lieber\s+(?:einen\
 
 def _comes_in_after_online_hint(tracker: Tracker) -> bool:
     """Is the latest message the reply to the online hint given in the bot's last turn?"""
-    said = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "user" and said:
-            break
-        if event.get("event") == "bot":
-            said.append((event.get("metadata") or {}).get("utter_action"))
-    return "utter_online_first" in said and bool(_COME_IN.search(latest_text(tracker)))
+    return "utter_online_first" in previous_bot_responses(tracker) and bool(_COME_IN.search(latest_text(tracker)))
 
 
 def previous_value(tracker: Tracker, slot: str) -> Any:

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
+from actions.conversation import previous_bot_responses
 from actions.validation import MOVE_SERVICE
 from german.dates import parse_when
 
@@ -50,22 +51,6 @@ def citizen_message(tracker: Tracker) -> dict[str, Any]:
     return {}
 
 
-def last_bot_responses(tracker: Tracker) -> list[str]:
-    """The responses of the bot's turn before the citizen's latest message (nudges skipped)."""
-    names: list[str] = []
-    past_citizen = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if ((event.get("parse_data") or {}).get("intent") or {}).get("name") == NUDGE:
-                continue
-            if past_citizen:
-                break
-            past_citizen = True
-        elif event.get("event") == "bot" and past_citizen:
-            names.append((event.get("metadata") or {}).get("utter_action"))
-    return names
-
-
 def looks_english(text: str) -> bool:
     lowered = text.lower()
     return len(_ENGLISH.findall(lowered)) >= 2 and not _GERMAN.search(lowered)
@@ -82,7 +67,7 @@ def decide(tracker: Tracker, english_told: bool = False) -> tuple[Optional[str],
         return None, [FollowupAction(loop)]  # the form asks its open question again
     if looks_english(text) and not english_told:
         return "utter_other_language", []
-    if intent == "affirm" and "utter_iamabot" in last_bot_responses(tracker):
+    if intent == "affirm" and "utter_iamabot" in previous_bot_responses(tracker):
         return None, [FollowupAction("action_handover")]  # "Wenn Sie möchten, verbinde ich Sie" - "ja"
     if intent == "report_move" or tracker.get_slot("service") == MOVE_SERVICE:
         return None, [SlotSet("service", MOVE_SERVICE), FollowupAction("booking_form")]

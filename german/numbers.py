@@ -27,9 +27,9 @@ _COLLOQUIAL = [
     (re.compile(r"\bzwo\b"), "zwei"),
     (re.compile(r"\bdreiviertel\b"), "drei viertel"),
     (re.compile(r"\beinviertel\b"), "viertel"),
-    # "15ten", "3te", "21sten": digits with an ordinal ending are the ordinal "15."
-    (re.compile(r"\b(\d{1,2})(?:ten|te|ter|tes|sten|ste|ster|stes|n)\b"), r"\1."),
 ]
+# "15ten", "3te", "21sten": digits with an ordinal ending are the ordinal "15."
+_DIGIT_ORDINAL = re.compile(r"\b(\d{1,2})(?:ten|te|ter|tes|sten|ste|ster|stes|n)\b")
 # Ordinal words text2num leaves alone when they stand at the start or alone ("erste" in "erste
 # bitte" is read, "Erster" capitalised is not): read them here, whole words only.
 _ORDINAL_WORDS = {
@@ -46,14 +46,14 @@ _NUMBER = re.compile(r"(?<![\d:.,])(\d+)(\.)?(?![\d:]|[.,]\d)")
 def words_to_digits(text: str) -> str:
     """Lower-case text with every German number word written as digits; ordinals end in a dot."""
     text = text.lower()
-    for pattern, replacement in _COLLOQUIAL[:5]:
+    for pattern, replacement in _COLLOQUIAL:
         text = pattern.sub(replacement, text)
     try:
         text = alpha2digit(text, "de", ordinal_threshold=0)
     except Exception:  # text2num is strict about odd inputs; the words simply stay words
         pass
     text = _ORDINAL_WORD.sub(lambda m: f"{_ORDINAL_WORDS[m.group(1)]}.", text)
-    return _COLLOQUIAL[5][0].sub(_COLLOQUIAL[5][1], text)
+    return _DIGIT_ORDINAL.sub(r"\1.", text)
 
 
 @dataclass(frozen=True)

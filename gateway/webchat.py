@@ -21,10 +21,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from common.booking_code import ALPHABET, normalise_code
 from booking_adapter.port import Appointment, BookingError
 from gateway import ics
-from gateway.ratelimit import AnyLimiter, SlidingWindowLimiter, build_limiter
+from common.web.ratelimit import AnyLimiter, SlidingWindowLimiter, build_limiter
 from gateway.agents.relay import relay_to_agent
 from gateway.rasa_client import RasaUnavailable
-from gateway.sanitize import clean_text
+from common.web.sanitize import clean_text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webchat", __name__)
@@ -40,7 +40,7 @@ _TEXT_FILE = Path(__file__).with_name("webchat_de.yml")
 
 @dataclass
 class ChatLimits:
-    """Rate limits of the web chat, per process or shared in Redis (see gateway/ratelimit.py and
+    """Rate limits of the web chat, per process or shared in Redis (see common/web/ratelimit.py and
     docs/webchat.md). Tests put their own into `app.extensions["webchat_limits"]`."""
 
     per_session: AnyLimiter = field(default_factory=lambda: SlidingWindowLimiter(30, 60))

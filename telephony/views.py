@@ -18,8 +18,8 @@ from flask import Blueprint, Request, Response, abort, current_app, g, request
 from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, get_signature_algorithm
 from werkzeug.exceptions import HTTPException
 
-from gateway.ratelimit import Answered, PhoneLimits, build_replay_store
-from gateway.sanitize import clean_text
+from common.web.ratelimit import Answered, PhoneLimits, build_replay_store
+from common.web.sanitize import clean_text
 from telephony.call import CallFlow
 from telephony.services import TelephonyServices
 from telephony.twiml import TURN_TOKEN_ARG

@@ -12,9 +12,9 @@ import uuid
 import pytest
 import redis
 
-from gateway.ratelimit import RedisSlidingWindowLimiter, hashed
+from common.web.ratelimit import RedisSlidingWindowLimiter, hashed
 from telephony.simulator import SignedPhone, flask_transport
-from tests.unit.gateway.redis_service import closed_port, delete_keys, ensure_redis
+from tests.integration.gateway_input.redis_service import closed_port, delete_keys, ensure_redis
 
 from .conftest import AUTH_TOKEN, CALLER, PUBLIC_BASE, call_form
 

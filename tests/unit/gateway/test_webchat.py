@@ -86,7 +86,7 @@ from booking_adapter.memory import InMemoryBookingPort  # noqa: E402
 from booking_adapter.port import Contact, SlotQuery  # noqa: E402
 from common.clock import BERLIN  # noqa: E402
 from gateway import ics  # noqa: E402
-from gateway.ratelimit import SlidingWindowLimiter  # noqa: E402
+from common.web.ratelimit import SlidingWindowLimiter  # noqa: E402
 from gateway.webchat import ChatLimits, public_messages  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)

@@ -11,11 +11,11 @@ import pytest
 import redis
 
 from common.settings import Settings
-from gateway.ratelimit import (
+from common.web.ratelimit import (
     Answered, InMemoryReplayStore, PhoneLimits, RedisReplayStore, RedisSlidingWindowLimiter,
     SlidingWindowLimiter, build_limiter, build_replay_store, hashed,
 )
-from tests.unit.gateway.redis_service import closed_port, delete_keys, ensure_redis
+from tests.integration.gateway_input.redis_service import closed_port, delete_keys, ensure_redis
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_fails_open_with_a_warning_and_counts_in_memory_when_redis_is_unreachabl
     dead = redis.Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0",
                                 socket_timeout=0.5, socket_connect_timeout=0.5)
     limiter = RedisSlidingWindowLimiter(dead, name, 3, 60)
-    with caplog.at_level(logging.WARNING, logger="gateway.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="common.web.ratelimit"):
         answers = [limiter.allow("caller:+491701234567") for _ in range(5)]
     assert answers[:3] == [0.0, 0.0, 0.0]  # nobody refused because the store is down ...
     assert all(wait > 0 for wait in answers[3:])  # ... but the budget still holds in this process
@@ -195,7 +195,7 @@ def test_redis_replay_store_shares_answers_and_expires(redis_url, client):
 def test_redis_replay_store_fails_open(caplog):
     store = RedisReplayStore(redis.Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0",
                                                   socket_connect_timeout=0.5), 60)
-    with caplog.at_level(logging.WARNING, logger="gateway.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="common.web.ratelimit"):
         assert store.claim("d") is None
         store.remember("d", ANSWER)
         assert store.claim("d") == ANSWER  # remembered in this process meanwhile

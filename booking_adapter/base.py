@@ -127,6 +127,9 @@ class GridBookingPort(BookingPort):
     def location(self, key: str) -> Location:
         return self._location_def(key).location
 
+    def counters(self, location_key: str) -> int:
+        return self._location_def(location_key).counters
+
     def _location_def(self, key: str) -> LocationDef:
         try:
             return self._catalogue.locations[key]

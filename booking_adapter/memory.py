@@ -18,6 +18,7 @@ from german.phone import normalise_phone, same_phone
 from booking_adapter.policies import Policies
 from booking_adapter.port import (
     Appointment,
+    AppointmentEvent,
     AppointmentLimitReached,
     AppointmentNotActive,
     CodeUnknown,
@@ -68,6 +69,7 @@ class InMemoryBookingPort(GridBookingPort):
         self._cells: dict[Cell, str] = {}  # cell -> hold id or booking code
         self._holds: dict[str, _HoldRow] = {}
         self._appointments: dict[str, _AppointmentRow] = {}
+        self._history: list[AppointmentEvent] = []
 
     # --- storage ------------------------------------------------------------------------------
 
@@ -130,6 +132,10 @@ class InMemoryBookingPort(GridBookingPort):
                 self._drop_hold(hold_id)
             return freed
 
+    def _record(self, appointment: Appointment, action: str, at: datetime, channel: str) -> None:
+        self._history.append(AppointmentEvent(at, action, channel, appointment.code, appointment.location_key,
+                                              appointment.start, appointment.service_keys))
+
     def _take_hold(self, hold_id: str, now: datetime) -> _HoldRow:
         row = self._holds.get(hold_id)
         if row is None:
@@ -165,6 +171,7 @@ class InMemoryBookingPort(GridBookingPort):
             for unit in row.units:
                 self._cells[(slot.location_key, unit, row.counter)] = code
             self._appointments[code] = _AppointmentRow(appointment, row.counter, row.units)
+            self._record(appointment, "booked", now, channel)
             return appointment
 
     def _verified(self, code: str, verification: str) -> _AppointmentRow:
@@ -196,6 +203,7 @@ class InMemoryBookingPort(GridBookingPort):
                 raise AppointmentNotActive(f"{row.appointment.code} lies in the past")
             self._free_cells(row)
             row.appointment = replace(row.appointment, status="cancelled")
+            self._record(row.appointment, "cancelled", now, row.appointment.channel)
             return row.appointment
 
     def reschedule(self, code: str, verification: str, hold_id: str) -> Appointment:
@@ -215,6 +223,7 @@ class InMemoryBookingPort(GridBookingPort):
                 service_keys=slot.service_keys, start=slot.start, end=slot.end, persons=slot.persons,
             )
             row.counter, row.units = hold.counter, hold.units
+            self._record(row.appointment, "rescheduled", now, hold.channel)
             return row.appointment
 
     # --- staff --------------------------------------------------------------------------------
@@ -225,6 +234,16 @@ class InMemoryBookingPort(GridBookingPort):
         day = lambda a: a.start.astimezone(BERLIN).date()  # noqa: E731
         return sorted((a for a in rows if (start is None or day(a) >= start) and (end is None or day(a) <= end)),
                       key=lambda a: (a.start, a.code))
+
+    # --- reports ------------------------------------------------------------------------------
+
+    def history(self, since: Optional[datetime] = None) -> list[AppointmentEvent]:
+        with self._lock:
+            return [e for e in self._history if since is None or e.at >= since]
+
+    def count_open_holds(self, at: datetime) -> int:
+        with self._lock:
+            return sum(1 for row in self._holds.values() if row.hold.expires_at > at)
 
     def erase_contact(self, phone: str) -> ContactErasure:
         wanted = normalise_phone(phone)

@@ -117,6 +117,19 @@ class Appointment:
 
 
 @dataclass(frozen=True)
+class AppointmentEvent:
+    """One entry of an appointment's history: booked, rescheduled or cancelled (for reports)."""
+
+    at: datetime  # when it happened, timezone-aware
+    action: str  # "booked" | "rescheduled" | "cancelled"
+    channel: str  # the channel that did it
+    code: str
+    location_key: str
+    start: datetime  # the appointment's start after the event
+    service_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ContactErasure:
     """What `erase_contact` did: appointments stripped of name and phone, and the upcoming
     confirmed ones it had to keep (they are needed to verify and serve the appointment)."""
@@ -274,6 +287,19 @@ class BookingPort(abc.ABC):
     def appointment(self, code: str) -> Appointment:
         """Staff lookup by code without verification (CLI, agents). Raises CodeUnknown."""
         raise NotImplementedError
+
+    # reports and monitoring (read-only)
+    @abc.abstractmethod
+    def history(self, since: Optional[datetime] = None) -> list[AppointmentEvent]:
+        """Every booking, move and cancellation from `since` on (all when None), oldest first."""
+
+    @abc.abstractmethod
+    def count_open_holds(self, at: datetime) -> int:
+        """Holds that have not expired at `at` (slots offered and not yet booked or released)."""
+
+    @abc.abstractmethod
+    def counters(self, location_key: str) -> int:
+        """How many counters (parallel appointments) a location has. Raises UnknownLocation."""
 
     # data protection
     @abc.abstractmethod

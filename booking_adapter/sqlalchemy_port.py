@@ -32,6 +32,7 @@ from german.phone import normalise_phone, same_phone
 from booking_adapter.policies import Policies
 from booking_adapter.port import (
     Appointment,
+    AppointmentEvent,
     AppointmentLimitReached,
     AppointmentNotActive,
     CodeUnknown,
@@ -328,6 +329,36 @@ class SqlAlchemyBookingPort(GridBookingPort):
     def appointment(self, code: str) -> Appointment:
         with self._read() as session:
             return self._appointment(self._by_code(session, code))
+
+    # --- reports ------------------------------------------------------------------------------
+
+    def history(self, since: Optional[datetime] = None) -> list[AppointmentEvent]:
+        stmt = (
+            select(AppointmentHistoryRow, AppointmentRow.code)
+            .join(AppointmentRow, AppointmentRow.id == AppointmentHistoryRow.appointment_id)
+            .order_by(AppointmentHistoryRow.at, AppointmentHistoryRow.id)
+        )
+        if since is not None:
+            stmt = stmt.where(AppointmentHistoryRow.at >= since)
+        services_stmt = select(AppointmentServiceRow.appointment_id, AppointmentServiceRow.service_key).order_by(
+            AppointmentServiceRow.appointment_id, AppointmentServiceRow.position)
+        with self._read() as session:
+            services: dict[int, list[str]] = {}
+            for appointment_id, key in session.execute(services_stmt):
+                services.setdefault(appointment_id, []).append(key)
+            return [
+                AppointmentEvent(
+                    at=row.at.astimezone(BERLIN), action=row.action, channel=row.channel, code=code,
+                    location_key=row.location_key, start=row.start_at.astimezone(BERLIN),
+                    service_keys=tuple(services.get(row.appointment_id, ())),
+                )
+                for row, code in session.execute(stmt)
+            ]
+
+    def count_open_holds(self, at: datetime) -> int:
+        with self._engines.read.connect() as connection:
+            return int(connection.execute(
+                select(func.count()).select_from(HoldRow).where(HoldRow.expires_at > at)).scalar_one())
 
     # --- data protection ------------------------------------------------------------------
 

@@ -306,6 +306,49 @@ def test_listing_filters_by_day(port):
     assert [a.start.date() for a in port.list_appointments(end=TUESDAY)] == [TUESDAY]
 
 
+# --- reads for reports and monitoring -------------------------------------------------------
+
+
+def test_the_history_lists_bookings_moves_and_cancellations_in_order(port, clock):
+    start = port.now()
+    first = book(port, slot(port, "finkenwerder", at(TUESDAY, 10)), "a", phone="040 1111111", channel="phone")
+    clock.advance(minutes=1)
+    hold = port.hold(slot(port, "altona", at(TUESDAY, 15), "personalausweis"), "move", "chat")
+    port.reschedule(first.code, "040 1111111", hold.hold_id)
+    clock.advance(minutes=1)
+    second = book(port, slot(port, "altona", at(TUESDAY, 11)), "b", phone="040 2222222")
+    clock.advance(minutes=1)
+    port.cancel(second.code, "040 2222222")
+
+    events = port.history()
+    assert [(e.action, e.code, e.channel) for e in events] == [
+        ("booked", first.code, "phone"), ("rescheduled", first.code, "chat"),
+        ("booked", second.code, "chat"), ("cancelled", second.code, "chat"),
+    ]
+    assert events[0].at == start and events[0].at.tzinfo is not None
+    assert (events[0].location_key, events[0].start) == ("finkenwerder", at(TUESDAY, 10))
+    assert (events[1].location_key, events[1].start) == ("altona", at(TUESDAY, 15)), "where it moved to"
+    assert events[2].service_keys == ("personalausweis",)
+    assert [e.action for e in port.history(since=start + timedelta(minutes=2))] == ["booked", "cancelled"]
+
+
+def test_open_holds_are_counted_until_they_expire_or_are_booked(port, clock):
+    assert port.count_open_holds(port.now()) == 0
+    port.hold(slot(port, "altona", at(TUESDAY, 10)), "a")
+    kept = port.hold(slot(port, "altona", at(TUESDAY, 11)), "b")
+    assert port.count_open_holds(port.now()) == 2
+    port.confirm(kept.hold_id, Contact("Anna Schulz", "040 123456"))
+    assert port.count_open_holds(port.now()) == 1
+    assert port.count_open_holds(port.now() + timedelta(minutes=11)) == 0, "expired by then"
+
+
+def test_every_location_tells_its_counters(port):
+    assert port.counters("finkenwerder") == 2
+    assert all(port.counters(location.key) >= 1 for location in port.locations())
+    with pytest.raises(UnknownLocation):
+        port.counters("atlantis")
+
+
 # --- registration deadline ------------------------------------------------------------------
 
 

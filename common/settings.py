@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
@@ -24,6 +25,70 @@ def _str(env: Mapping[str, str], name: str, default: str) -> str:
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     return float(raw) if raw else default
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+# --- the profile and the gateway's secret key ----------------------------------------------
+
+DEVELOPMENT = "development"
+PROFILES = (DEVELOPMENT, "production")
+DEV_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_KEY_CHARS = 32
+
+
+class SettingsError(RuntimeError):
+    """A setting that cannot be used; the message says which and what to do."""
+
+
+def _profile(env: Mapping[str, str]) -> str:
+    profile = _str(env, "ASSISTANT_PROFILE", DEVELOPMENT).lower()
+    if profile not in PROFILES:
+        raise SettingsError(f"ASSISTANT_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
+    return profile
+
+
+def resolve_secret_key(env: Optional[Mapping[str, str]] = None) -> str:
+    """The gateway's signing key, stable across restarts: GATEWAY_SECRET_KEY, else the first
+    line of the file named by GATEWAY_SECRET_KEY_FILE (owned and readable by the operator
+    only), else the development default (refused outside the development profile, see
+    `check_deployable`)."""
+    env = os.environ if env is None else env
+    key = env.get("GATEWAY_SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = env.get("GATEWAY_SECRET_KEY_FILE", "").strip()
+    if path:
+        try:
+            key = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SettingsError(f"GATEWAY_SECRET_KEY_FILE {path!r} cannot be read ({type(error).__name__})") from None
+        if not key:
+            raise SettingsError(f"GATEWAY_SECRET_KEY_FILE {path!r} is empty")
+        return key
+    return DEV_SECRET_KEY
+
+
+def ensure_secret_key_file(path: Path) -> str:
+    """The key in `path`, written there first (random, 43 characters, mode 0600) when the file
+    does not exist yet: a launcher calls this once and passes GATEWAY_SECRET_KEY_FILE=path on,
+    so every restart signs with the same key."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+    return resolve_secret_key({"GATEWAY_SECRET_KEY_FILE": str(path)})
 
 
 @dataclass(frozen=True)
@@ -83,11 +148,38 @@ class Settings:
     tracker_retention_days: int = 30  # Rasa's conversations gone quiet longer are deleted; 0 keeps them
     metrics_token: str = ""
     prometheus_multiproc_dir: str = ""  # several gateway workers: one shared metrics folder
+    # --- deployment safety (docs/operations.md): the profile decides the strict checks
+    profile: str = DEVELOPMENT  # ASSISTANT_PROFILE: development | production
+    session_cookie_secure: bool = False  # default: on outside the development profile
+    trusted_proxy_count: int = 0  # reverse proxies in front of the gateway (X-Forwarded-For hops)
+    login_attempts_per_account: int = 5  # failed console sign-ins per agent name ...
+    login_attempts_per_address: int = 20  # ... and per client address ...
+    login_throttle_minutes: int = 15  # ... within this many minutes
+    booking_contact_retention_days: int = 30  # name and phone of past appointments erased after
+    # --- the processes (launcher/, docs/operations.md): where Rasa and the action server listen,
+    # Rasa's HTTP API (None = the profile decides: on in development, off in production)
+    rasa_port: int = 5005
+    rasa_interface: str = "127.0.0.1"
+    action_host: str = "127.0.0.1"  # SANIC_HOST, the name rasa-sdk reads
+    rasa_api_token: str = ""
+    rasa_enable_api: Optional[bool] = None
+    startup_timeout: float = 420.0
+    # --- the production profile's PostgreSQL and Redis (empty = private ones, see launcher/prod.py)
+    prod_postgres_url: str = ""
+    prod_tracker_url: str = ""
+    prod_postgres_port: int = 55432
+    prod_redis_host: str = ""
+    prod_redis_port: int = 56379
+
+    @property
+    def development(self) -> bool:
+        return self.profile == DEVELOPMENT
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
         env = os.environ if env is None else env
         default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'booking.db'}"
+        profile = _profile(env)
         return cls(
             booking_database_url=_str(env, "BOOKING_DATABASE_URL", default_db),
             rasa_url=_str(env, "RASA_URL", f"http://127.0.0.1:{_int(env, 'RASA_PORT', 5005)}"),
@@ -100,7 +192,7 @@ class Settings:
             booking_window_days=_int(env, "BOOKING_WINDOW_DAYS", 90),
             phone_quota_percent=_int(env, "PHONE_QUOTA_PERCENT", 20),
             walk_in_reserve_percent=_int(env, "WALK_IN_RESERVE_PERCENT", 10),
-            secret_key=_str(env, "GATEWAY_SECRET_KEY", "dev-only-change-me"),
+            secret_key=resolve_secret_key(env),
             log_level=_str(env, "LOG_LEVEL", "INFO"),
             twilio_account_sid=_str(env, "TWILIO_ACCOUNT_SID", ""),
             twilio_auth_token=_str(env, "TWILIO_AUTH_TOKEN", ""),
@@ -136,7 +228,44 @@ class Settings:
             tracker_retention_days=_int(env, "TRACKER_RETENTION_DAYS", 30),
             metrics_token=_str(env, "METRICS_TOKEN", ""),
             prometheus_multiproc_dir=_str(env, "PROMETHEUS_MULTIPROC_DIR", ""),
+            profile=profile,
+            session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", profile != DEVELOPMENT),
+            trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0),
+            login_attempts_per_account=_int(env, "LOGIN_ATTEMPTS_PER_ACCOUNT", 5),
+            login_attempts_per_address=_int(env, "LOGIN_ATTEMPTS_PER_ADDRESS", 20),
+            login_throttle_minutes=_int(env, "LOGIN_THROTTLE_MINUTES", 15),
+            booking_contact_retention_days=_int(env, "BOOKING_CONTACT_RETENTION_DAYS", 30),
+            rasa_port=_int(env, "RASA_PORT", 5005),
+            rasa_interface=_str(env, "RASA_INTERFACE", "127.0.0.1"),
+            action_host=_str(env, "SANIC_HOST", "127.0.0.1"),
+            rasa_api_token=_str(env, "RASA_API_TOKEN", ""),
+            rasa_enable_api=_bool(env, "RASA_ENABLE_API", None),  # type: ignore[arg-type]
+            startup_timeout=_float(env, "STARTUP_TIMEOUT", 420.0),
+            prod_postgres_url=_str(env, "PROD_POSTGRES_URL", ""),
+            prod_tracker_url=_str(env, "PROD_TRACKER_URL", ""),
+            prod_postgres_port=_int(env, "PROD_POSTGRES_PORT", 55432),
+            prod_redis_host=_str(env, "PROD_REDIS_HOST", ""),
+            prod_redis_port=_int(env, "PROD_REDIS_PORT", 56379),
         )
 
     def clock(self) -> Clock:
         return clock_from_setting(self.assistant_now)
+
+
+def check_deployable(settings: Settings) -> None:
+    """Refuse settings that must not face the public: outside the development profile the
+    gateway's secret key must be set (not the development default) and long. Raises
+    SettingsError with a message for the operator; the development profile passes."""
+    if settings.trusted_proxy_count < 0:
+        raise SettingsError("TRUSTED_PROXY_COUNT must be 0 or more")
+    if settings.development:
+        return
+    key = settings.secret_key or ""
+    how = ("set GATEWAY_SECRET_KEY, or GATEWAY_SECRET_KEY_FILE naming a file only the operator can read, "
+           f"to a random value of at least {MIN_SECRET_KEY_CHARS} characters "
+           "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    if key == DEV_SECRET_KEY:
+        raise SettingsError(f"refusing to start the {settings.profile} profile with the development secret key: {how}")
+    if len(key) < MIN_SECRET_KEY_CHARS:
+        raise SettingsError(f"refusing to start the {settings.profile} profile with a secret key of {len(key)} "
+                            f"characters: {how}")

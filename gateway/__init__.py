@@ -6,7 +6,7 @@ from typing import Optional
 from flask import Flask
 
 from booking_adapter.port import BookingPort
-from common.settings import Settings
+from common.settings import Settings, check_deployable
 from gateway.errors import register_error_handlers
 from gateway.messages import load_messages
 from gateway.rasa_client import RasaClient
@@ -20,12 +20,27 @@ def create_app(
     handover=None,  # handover.store.SqlHandoverStore; built from the settings when None
 ) -> Flask:
     settings = settings or Settings.from_env()
+    check_deployable(settings)  # outside development: no default or short secret key
     if booking is None:
         from booking_adapter.bootstrap import build_booking_port
 
         booking = build_booking_port(settings)
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if settings.trusted_proxy_count > 0:
+        # the client address (rate limits, /metrics' loopback check, the audit log) and the
+        # scheme from the last TRUSTED_PROXY_COUNT hops of X-Forwarded-For/-Proto; with 0,
+        # those headers are ignored (anyone can send them)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.extensions["settings"] = settings
     app.extensions["rasa"] = rasa or rasa_client_for(settings)  # one Rasa, or a pool (RASA_URLS)
     app.extensions["booking"] = booking

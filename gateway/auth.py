@@ -1,8 +1,9 @@
 """Who may use the agent console and its JSON API.
 
 Two ways in, both checked by `login_required`:
-  * a signed-in browser session (the console's sign-in page stores the agent id in Flask's
-    signed session cookie), or
+  * a signed-in browser session (the console's sign-in page stores the agent id and a stamp of
+    the agent's credentials in Flask's signed session cookie; the stamp is compared with the
+    store's on every request, so a new password or a deactivation ends every open session), or
   * an `Authorization: Bearer <token>` header with an API token (for a hotline's CRM).
 
 Roles: "agent" and "admin"; an admin may do everything an agent may.
@@ -33,6 +34,7 @@ from handover.domain import ROLES, AgentIdentity
 __all__ = ["ROLES", "AgentIdentity", "AgentDirectory", "current_agent", "login_required", "login_user", "logout_user"]
 
 SESSION_KEY = "agent_id"
+STAMP_KEY = "agent_stamp"
 F = TypeVar("F", bound=Callable)
 
 
@@ -44,6 +46,10 @@ class AgentDirectory(Protocol):
     def agent_by_token(self, token: str) -> Optional[AgentIdentity]: ...
 
     def check_password(self, name: str, password: str) -> Optional[AgentIdentity]: ...
+
+    def session_stamp(self, agent_id: int) -> Optional[str]:
+        """A fingerprint of the agent's current credentials; None = no session for this agent.
+        A directory without it signs nobody in by session (API tokens still work)."""
 
 
 def _directory() -> Optional[AgentDirectory]:
@@ -69,15 +75,32 @@ def current_agent() -> Optional[AgentIdentity]:
         if token is not None:
             agent = directory.agent_by_token(token)
         elif isinstance(session.get(SESSION_KEY), int):
-            agent = directory.agent_by_id(session[SESSION_KEY])
+            agent = _session_agent(directory, session[SESSION_KEY], session.get(STAMP_KEY))
     g.current_agent = agent
     return agent
 
 
+def _stamp_of(directory: AgentDirectory, agent_id: int) -> Optional[str]:
+    stamp = getattr(directory, "session_stamp", None)
+    return stamp(agent_id) if callable(stamp) else None
+
+
+def _session_agent(directory: AgentDirectory, agent_id: int, stamp: object) -> Optional[AgentIdentity]:
+    """The session's agent while its credentials are the ones it signed in with."""
+    current = _stamp_of(directory, agent_id)
+    if current is None or not isinstance(stamp, str) or not tokens_equal(current, stamp):
+        return None
+    return directory.agent_by_id(agent_id)
+
+
 def login_user(agent: AgentIdentity) -> None:
     """Start a browser session for `agent` (called by the sign-in view after the password check)."""
+    directory = _directory()
+    stamp = _stamp_of(directory, agent.id) if directory is not None else None
     session.clear()
     session[SESSION_KEY] = agent.id
+    if stamp is not None:
+        session[STAMP_KEY] = stamp
     session.permanent = True
     g.current_agent = agent
 

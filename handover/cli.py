@@ -1,6 +1,8 @@
 """`python -m handover ...`: agents, API tokens, retention, export/delete by phone number.
 
-  add-agent NAME [--role agent|admin]   password from stdin (or HANDOVER_AGENT_PASSWORD)
+  add-agent NAME [--role agent|admin]   password from stdin (or HANDOVER_AGENT_PASSWORD); a new
+                                        password ends the agent's open console sessions
+  deactivate-agent NAME                 lock an agent out: sign-in, API tokens, open sessions
   add-token NAME [--label crm]          prints a new API token once (only its hash is stored)
   retention [--days N]                  delete what is past the retention period (and Rasa's
                                         conversations past TRACKER_RETENTION_DAYS)
@@ -65,6 +67,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     add = sub.add_parser("add-agent", help="create an agent or set a new password and role")
     add.add_argument("name")
     add.add_argument("--role", choices=["agent", "admin"], default="agent")
+    deactivate = sub.add_parser("deactivate-agent", help="lock an agent out (sign-in, tokens, open sessions)")
+    deactivate.add_argument("name")
     token = sub.add_parser("add-token", help="issue an API token for an agent")
     token.add_argument("name")
     token.add_argument("--label", default="")
@@ -88,6 +92,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         print(f"agent {agent.name} ({agent.role}) saved")
+        return 0
+    if args.command == "deactivate-agent":
+        if not store.deactivate_agent(args.name):
+            print(f"error: no agent {args.name!r}", file=sys.stderr)
+            return 2
+        store.audit(None, "deactivate_agent", detail=args.name)
+        print(f"agent {args.name} deactivated")
         return 0
     if args.command == "add-token":
         try:

@@ -430,6 +430,27 @@ class SqlHandoverStore(HandoverPort):
             session.commit()
         return token
 
+    def deactivate_agent(self, name: str) -> bool:
+        """Lock the agent `name` out: no sign-in, no API token, and every open session ends
+        (its stamp no longer matches). False when there is no such agent."""
+        with self._session() as session:
+            row = session.scalar(select(AgentRow).where(AgentRow.name == name))
+            if row is None:
+                return False
+            row.active = False
+            session.commit()
+            return True
+
+    def session_stamp(self, agent_id: int) -> Optional[str]:
+        """A fingerprint of the agent's current credentials (gateway.auth keeps it in the
+        session and compares it on every request): it changes with every new password (the
+        hash is salted) and is None for an unknown or deactivated agent."""
+        with self._session() as session:
+            row = session.get(AgentRow, agent_id)
+            if row is None or not row.active:
+                return None
+            return hashlib.sha256(f"{row.id}:{row.password_hash}".encode("utf-8")).hexdigest()[:32]
+
     def agent_by_id(self, agent_id: int) -> Optional[AgentIdentity]:
         with self._session() as session:
             row = session.get(AgentRow, agent_id)

@@ -21,9 +21,11 @@ def register_agents(app: Flask, store: SqlHandoverStore, retention_days: int = 0
     """`conversation_retention` = (TRACKER_URL, TRACKER_RETENTION_DAYS): Rasa's stored
     conversations are purged by the same scheduled job."""
     from gateway.agents import api, console, relay
+    from gateway.agents.throttle import LoginThrottle
 
     app.extensions["handover_store"] = store
     app.extensions.setdefault("agent_directory", store)  # gateway.auth reads agents from here
+    app.extensions.setdefault("login_throttle", LoginThrottle.from_settings(app.extensions.get("settings")))
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=10))
     app.register_blueprint(console.bp)

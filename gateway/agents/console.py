@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+    Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for,
 )
 
 from common.booking_code import normalise_code
@@ -20,6 +20,7 @@ from german.phone import same_phone
 from booking_adapter.port import BookingError, Contact, SlotQuery
 from common.clock import BERLIN
 from gateway.agents.csrf import csrf_ok, csrf_token
+from gateway.agents.throttle import LoginThrottle
 from gateway.auth import current_agent, login_required, login_user, logout_user, refuse_unauthenticated
 from handover.domain import AGENT_HOLDS, german, mask_phone
 from handover.store import SqlHandoverStore
@@ -103,15 +104,24 @@ def _same_site(target: Optional[str]) -> bool:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        agent = current_app.extensions["agent_directory"].check_password(
-            request.form.get("name", "").strip(), request.form.get("password", "")
-        )
+        name, address = request.form.get("name", "").strip(), request.remote_addr
+        throttle: LoginThrottle = current_app.extensions["login_throttle"]
+        wait = throttle.retry_after(name, address)
+        if wait:  # too many failures for this name or from this address: the password is not checked
+            log.warning("console sign-in throttled")
+            flash(console_text()["login_throttled"], "error")
+            response = make_response(render_template("agents/login.html"), 429)
+            response.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+            return response
+        agent = current_app.extensions["agent_directory"].check_password(name, request.form.get("password", ""))
         if agent is None:
+            throttle.failed(name, address)
             log.info("console sign-in refused")
+            store().audit(None, "login_failed", detail=f"from {address or '-'}")
             flash(console_text()["login_failed"], "error")
             return render_template("agents/login.html"), 401
         login_user(agent)
-        store().audit(agent, "login")
+        store().audit(agent, "login", detail=f"from {address or '-'}")
         target = request.args.get("next", "")
         return redirect(target if _same_site(target) else url_for("agents.queue"))
     return render_template("agents/login.html")

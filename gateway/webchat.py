@@ -3,7 +3,9 @@ calendar file offered after a booking. See docs/webchat.md.
 
 POST /api/chat  {"session_id", "message"}
   -> {"messages": [{"text", "buttons": [{"title", "payload"}], "handover"?, "booking"?, "calendar"?}]}
-GET  /api/calendar/<code>.ics?verification=PHONE   (or ?token=... as handed out in "calendar")
+GET  /api/calendar/<code>.ics?token=...   (the signed link handed out in "calendar")
+POST /api/calendar/<code>.ics   verification=PHONE in the body (form or JSON); never in the URL,
+     which ends up in proxy and access logs
 """
 from __future__ import annotations
 
@@ -222,7 +224,19 @@ def _text_response(text: str, status: int) -> Response:
     return Response(text, status=status, mimetype="text/plain")
 
 
-@bp.get("/api/calendar/<code>.ics")
+def _verification() -> str:
+    """The phone number proving the appointment is the reader's own: from a POST body only."""
+    if request.method != "POST":
+        return ""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        value = body.get("verification") if isinstance(body, dict) else None
+    else:
+        value = request.form.get("verification")
+    return value if isinstance(value, str) else ""
+
+
+@bp.route("/api/calendar/<code>.ics", methods=["GET", "POST"])
 def calendar(code: str):
     booking = current_app.extensions.get("booking")
     text_de = current_app.extensions["webchat_text"]
@@ -237,8 +251,8 @@ def calendar(code: str):
     canonical = normalise_code(code)
     if canonical is None:
         return _text_response(text_de["calendar_not_found"], 404)
-    token = request.args.get("token", "")
-    verification = request.args.get("verification", "")
+    token = request.args.get("token", "") if request.method == "GET" else ""
+    verification = _verification()  # a ?verification= in the URL is ignored on purpose
     try:
         if token:
             try:

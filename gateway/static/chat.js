@@ -221,10 +221,14 @@
       event.preventDefault();
       status.textContent = "";
       if (!phone.value.trim()) { phone.focus(); return; }
-      const url = "/api/calendar/" + encodeURIComponent(code) + ".ics?verification=" +
-        encodeURIComponent(phone.value.trim());
+      // the number goes in the body, never in the URL (URLs end up in proxy logs)
+      const url = "/api/calendar/" + encodeURIComponent(code) + ".ics";
       try {
-        const response = await fetch(url, { credentials: "same-origin" });
+        const response = await fetch(url, {
+          method: "POST",
+          credentials: "same-origin",
+          body: new URLSearchParams({ verification: phone.value.trim() }),
+        });
         if (!response.ok) {
           const reason = await response.text();
           status.textContent = reason && reason.length < 300 ? reason : TEXT.calendarFailed;

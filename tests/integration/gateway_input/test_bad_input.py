@@ -211,7 +211,7 @@ def test_an_exact_replay_of_a_signed_turn_changes_no_booking(gateway):
 @pytest.mark.parametrize("verification", [PHONE_OF_BOOKING, "' OR '1'='1", "+49" + "9" * 40, "\x00"])
 def test_hostile_codes_in_the_calendar_path_give_a_german_4xx(gateway, code, verification):
     before = gateway.store()
-    response = gateway.client().get(f"/api/calendar/{code}.ics", query_string={"verification": verification})
+    response = gateway.client().post(f"/api/calendar/{code}.ics", data={"verification": verification})
     assert_no_trace(response)
     assert 400 <= response.status_code < 500
     assert GERMAN.search(response.get_data(as_text=True))
@@ -233,19 +233,19 @@ def test_brute_forcing_the_phone_number_of_a_code_finds_nothing_and_is_throttled
     client = gateway.client()
     code = gateway.appointment.code
     statuses = [
-        client.get(f"/api/calendar/{code}.ics", query_string={"verification": f"+4940{n:07d}"}).status_code
+        client.post(f"/api/calendar/{code}.ics", data={"verification": f"+4940{n:07d}"}).status_code
         for n in range(25)
     ]
     assert statuses[:20] == [404] * 20
     assert set(statuses[20:]) == {429}
     # even the right number is refused while the limit lasts: guessing gains nothing
-    assert client.get(f"/api/calendar/{code}.ics", query_string={"verification": PHONE_OF_BOOKING}).status_code == 429
+    assert client.post(f"/api/calendar/{code}.ics", data={"verification": PHONE_OF_BOOKING}).status_code == 429
     assert gateway.store() == before
 
 
 def test_brute_forcing_codes_is_throttled_per_address(gateway):
     client = gateway.client()
-    statuses = [client.get(f"/api/calendar/ACD-{a}{b}{c}.ics", query_string={"verification": PHONE_OF_BOOKING}).status_code
+    statuses = [client.post(f"/api/calendar/ACD-{a}{b}{c}.ics", data={"verification": PHONE_OF_BOOKING}).status_code
                 for a in "ACD" for b in "EFG" for c in "HJK"]
     assert statuses.count(404) == 20 and statuses.count(429) == len(statuses) - 20
 

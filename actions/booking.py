@@ -120,14 +120,15 @@ class ActionBookAppointment(Action):
         dispatcher.utter_message(
             response="utter_booked",
             documents=", ".join(service.documents) or "-",
-            # the channel's marker: telephony sends an SMS, the chat offers a calendar file
+            # the channel's marker: telephony sends an SMS, the chat offers a calendar file.
+            # No phone number here: bot messages are stored in Rasa's tracker; the gateway finds
+            # the number (for the SMS) in the booking store by the code.
             json_message={
                 "booking": {
                     "code": appointment.code,
                     "day": said["slot_day"],
                     "time": said["slot_time"],
                     "location_name": appointment.location_name,
-                    "phone": contact.phone,
                 }
             },
             **said,

@@ -76,6 +76,21 @@ def test_yes_books_the_chosen_slot_and_tells_the_code(booking):
     assert {"event": "slot", "name": "booking_code", "value": appointment.code, "timestamp": None} in events
 
 
+def test_the_booking_marker_names_the_appointment_by_code_and_carries_no_phone_number(booking):
+    """Bot messages end up in Rasa's tracker events: the SMS number is looked up by the code."""
+    import json
+
+    _, offers = _offer(booking)
+    slots = {**CRITERIA, "offered_slots": offers, "chosen_slot": offers[0]["hold_id"],
+             "person_name": "Anna Schulz", "phone_number": "+49401234567", "booking_confirmed": True}
+    dispatcher = CollectingDispatcher()
+    ActionBookAppointment().run(dispatcher, make_tracker(slots), {})
+    [appointment] = booking.list_appointments()
+    marker = dispatcher.messages[0]["custom"]["booking"]
+    assert marker["code"] == appointment.code and "phone" not in marker
+    assert "1234567" not in json.dumps(dispatcher.messages)
+
+
 def test_an_unknown_place_is_refused_with_a_german_hint(booking):
     dispatcher = CollectingDispatcher()
     result = ValidateBookingForm().validate_location("atlantis", dispatcher, make_tracker(CRITERIA), {})

@@ -2,7 +2,8 @@
 
 SQLite: WAL journal, a busy timeout and `BEGIN IMMEDIATE` for writing transactions, so several
 processes can write without "database is locked"; reads use plain deferred transactions.
-Nothing here runs at import time: `bootstrap` calls `create_engines`.
+Nothing here runs at import time: `bootstrap` calls `create_engines`. Every engine is built with
+`hide_parameters=True`: names and phone numbers never appear in SQL error messages or logs.
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def sqlite_file(url: URL) -> Path | None:
 
 
 def _sqlite_engine(url: URL, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+    engine = create_engine(url, hide_parameters=True,
+                           connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -68,5 +70,5 @@ def create_engines(url: str | URL) -> Engines:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         return Engines(read=_sqlite_engine(parsed, immediate=False), write=_sqlite_engine(parsed, immediate=True))
-    engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
     return Engines(read=engine, write=engine)

@@ -170,7 +170,7 @@ def tracker_engine(url: str) -> Engine:
     psycopg2; this environment has psycopg 3, so a plain postgresql:// URL is read with it."""
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url)
+    return create_engine(url, hide_parameters=True)  # conversation texts stay out of error messages
 
 
 def read_tracker_rows(engine: Engine, since: Optional[datetime] = None) -> list[EventRow]:

@@ -14,7 +14,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 
-from handover.store import SqlHandoverStore
+from handover.port import AgentConsolePort
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def cutoff(now: datetime, retention_days: int) -> datetime:
     return now.astimezone(timezone.utc) - timedelta(days=retention_days)
 
 
-def run_retention(store: SqlHandoverStore, retention_days: int, now: Optional[datetime] = None) -> dict[str, int]:
+def run_retention(store: AgentConsolePort, retention_days: int, now: Optional[datetime] = None) -> dict[str, int]:
     """Delete everything created before now - retention_days; returns the counts."""
     if retention_days < 1:
         raise ValueError("HANDOVER_RETENTION_DAYS must be at least 1")

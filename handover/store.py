@@ -26,7 +26,7 @@ from handover.domain import (
     NewHandover, TranscriptLine,
 )
 from common.schema import TablesOnFirstUse
-from handover.port import HandoverPort
+from handover.port import AgentConsolePort, HandoverQueue
 
 _SCHEMA_LOCK_KEY = 0x7E1E_0008  # advisory lock id for creating the hand-over tables
 
@@ -159,7 +159,7 @@ def _phone(text_: Optional[str]) -> Optional[str]:
     return normalise_phone(text_) if text_ else None
 
 
-class SqlHandoverStore(HandoverPort):
+class SqlHandoverStore(AgentConsolePort):
     def __init__(self, engine: Engine, clock: Optional[Callable[[], datetime]] = None):
         self.engine = engine
         self._clock = clock or _now
@@ -315,6 +315,18 @@ class SqlHandoverStore(HandoverPort):
         with self._session() as session:
             rows = session.scalars(select(CallbackRow).where(CallbackRow.phone == phone).order_by(CallbackRow.id.desc()))
             return [self._callback(row) for row in rows]
+
+    def queue(self, now: datetime) -> HandoverQueue:
+        with self._session() as session:
+            by_status = dict(session.execute(
+                select(HandoverRow.status, func.count()).where(HandoverRow.status.in_(("open", "taken")))
+                .group_by(HandoverRow.status)).all())
+            open_callbacks = CallbackRow.status == "open"
+            callbacks_open = session.scalar(select(func.count()).select_from(CallbackRow).where(open_callbacks))
+            callbacks_due = session.scalar(select(func.count()).select_from(CallbackRow).where(
+                open_callbacks, or_(CallbackRow.due_at.is_(None), CallbackRow.due_at <= _utc(now))))
+        return HandoverQueue(waiting=int(by_status.get("open", 0)), taken=int(by_status.get("taken", 0)),
+                             callbacks_open=int(callbacks_open or 0), callbacks_due=int(callbacks_due or 0))
 
     # --- console actions -----------------------------------------------------------------
 

@@ -13,10 +13,10 @@ from typing import Optional
 
 from flask import Flask
 
-from handover.store import SqlHandoverStore
+from handover.port import AgentConsolePort
 
 
-def register_agents(app: Flask, store: SqlHandoverStore, retention_days: int = 0, retention_interval_minutes: int = 0,
+def register_agents(app: Flask, store: AgentConsolePort, retention_days: int = 0, retention_interval_minutes: int = 0,
                     conversation_retention: Optional[tuple[str, int]] = None) -> None:
     """`conversation_retention` = (TRACKER_URL, TRACKER_RETENTION_DAYS): Rasa's stored
     conversations are purged by the same scheduled job."""
@@ -35,7 +35,7 @@ def register_agents(app: Flask, store: SqlHandoverStore, retention_days: int = 0
         _schedule_retention(app, store, retention_days, retention_interval_minutes, conversation_retention)
 
 
-def _schedule_retention(app: Flask, store: SqlHandoverStore, days: int, minutes: int,
+def _schedule_retention(app: Flask, store: AgentConsolePort, days: int, minutes: int,
                         conversations: Optional[tuple[str, int]]) -> None:
     """Run the retention job inside the gateway process, started with the first request (so
     building an app in a test or a command starts no thread)."""

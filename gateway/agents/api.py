@@ -23,12 +23,12 @@ from gateway.agents.console import console_text
 from gateway.agents.csrf import csrf_ok
 from gateway.auth import current_agent, login_required, refuse_unauthenticated
 from handover.domain import AGENT_HOLDS, STATUSES, Callback, ChatMessage, Handover, mask_phone
-from handover.store import SqlHandoverStore
+from handover.port import AgentConsolePort
 
 bp = Blueprint("agents_api", __name__, url_prefix="/api/agents")
 
 
-def store() -> SqlHandoverStore:
+def store() -> AgentConsolePort:
     return current_app.extensions["handover_store"]
 
 

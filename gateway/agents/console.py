@@ -23,7 +23,7 @@ from gateway.agents.csrf import csrf_ok, csrf_token
 from gateway.agents.throttle import LoginThrottle
 from gateway.auth import current_agent, login_required, login_user, logout_user, refuse_unauthenticated
 from handover.domain import AGENT_HOLDS, german, mask_phone
-from handover.store import SqlHandoverStore
+from handover.port import AgentConsolePort
 
 log = logging.getLogger(__name__)
 bp = Blueprint("agents", __name__, url_prefix="/agents", template_folder="templates",
@@ -37,7 +37,7 @@ def console_text() -> dict[str, str]:
     return yaml.safe_load(_TEXT_FILE.read_text(encoding="utf-8"))
 
 
-def store() -> SqlHandoverStore:
+def store() -> AgentConsolePort:
     return current_app.extensions["handover_store"]
 
 

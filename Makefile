@@ -89,8 +89,9 @@ lock: ## re-resolve both lock files from requirements/*.in
 	.venv/bin/uv pip compile -q --python-version 3.11 --python-platform x86_64-unknown-linux-gnu requirements/app.in -o requirements/app.lock
 	.venv/bin/uv pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements/rasa.in -o requirements/rasa.lock
 
-retention: ## delete hand-overs, transcripts, callbacks and Rasa conversations past their retention (cron-able)
+retention: ## delete hand-overs, transcripts, callbacks, Rasa conversations and past appointments' contacts past their retention (cron-able)
 	@$(PY) -m handover retention
+	@$(PY) -m booking_adapter retention
 
 DEMO := $(CURDIR)/var/demo
 DEMO_NOW := 2026-11-23T12:00:00

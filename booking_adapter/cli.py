@@ -6,6 +6,8 @@
     show CODE [--json]
     cancel CODE --verification PHONE [--json]
     check [--json]                         store consistency (after a crash); exit 1 if broken
+    retention [--days N]                   erase name and phone of appointments that ended more
+                                           than BOOKING_CONTACT_RETENTION_DAYS ago (rows stay)
 
 Settings (BOOKING_DATABASE_URL, ASSISTANT_NOW, policies) come from the environment.
 """
@@ -86,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="consistency: half-written appointments, cells with two owners")
     check.add_argument("--json", action="store_true")
+
+    retention = commands.add_parser("retention", help="erase the contacts of past appointments")
+    retention.add_argument("--days", type=int, default=None, help="default: BOOKING_CONTACT_RETENTION_DAYS")
     return parser
 
 
@@ -142,6 +147,16 @@ def main(argv: Optional[Sequence[str]] = None, settings: Optional[Settings] = No
             else:
                 for a in appointments:
                     _print_appointment(a)
+        elif args.command == "retention":
+            from booking_adapter.retention import run_contact_retention
+
+            days = args.days if args.days is not None else settings.booking_contact_retention_days
+            try:
+                erased = run_contact_retention(port, days, settings.clock()())
+            except ValueError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            print(json.dumps({"appointments_contacts_erased": erased, "retention_days": days}))
         elif args.command in ("show", "cancel"):
             if args.command == "show":
                 appointment = port.appointment(args.code)

@@ -263,6 +263,16 @@ class InMemoryBookingPort(GridBookingPort):
                 erased += 1
             return ContactErasure(erased, tuple(kept))
 
+    def erase_contacts_ended_before(self, before: datetime) -> int:
+        erased = 0
+        with self._lock:
+            for row in self._appointments.values():
+                appointment = row.appointment
+                if appointment.end < before and (appointment.contact_name or appointment.phone):
+                    row.appointment = replace(appointment, contact_name="", phone=None)
+                    erased += 1
+        return erased
+
     def appointment(self, code: str) -> Appointment:
         canonical = normalise_code(code)
         with self._lock:

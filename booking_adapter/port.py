@@ -309,3 +309,9 @@ class BookingPort(abc.ABC):
         and are reported: without them the citizen could not be verified or reached; they are
         cancelled first (or erased after they took place). Times, place and services stay for
         the statistics."""
+
+    def erase_contacts_ended_before(self, before: datetime) -> int:
+        """Retention (BOOKING_CONTACT_RETENTION_DAYS): remove name, phone number and e-mail from
+        every appointment (confirmed or cancelled) that ended before `before`; the appointment
+        itself stays, so the statistics keep it. Idempotent. Returns how many were erased."""
+        raise NotImplementedError

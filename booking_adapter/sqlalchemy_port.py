@@ -376,6 +376,17 @@ class SqlAlchemyBookingPort(GridBookingPort):
                 row.contact_name, row.phone, row.email, row.updated_at = "", None, None, now
         return ContactErasure(len(erased), kept)
 
+    def erase_contacts_ended_before(self, before: datetime) -> int:
+        with self._write.begin() as session:
+            result = session.execute(
+                update(AppointmentRow)
+                .where(AppointmentRow.end_at < before,
+                       (AppointmentRow.contact_name != "") | AppointmentRow.phone.is_not(None)
+                       | AppointmentRow.email.is_not(None))
+                .values(contact_name="", phone=None, email=None, updated_at=self.now())
+            )
+            return result.rowcount or 0
+
 
 def hold_units(hold: HoldRow) -> int:
     return int((hold.end_at - hold.start_at).total_seconds()) // UNIT_SECONDS

@@ -261,6 +261,25 @@ def test_erasing_a_contact_strips_cancelled_and_past_appointments_and_keeps_upco
     assert port.appointment(someone_else.code).contact_name == "Anna Schulz"
 
 
+def test_retention_erases_the_contacts_of_appointments_ended_before_the_cutoff_and_keeps_the_rows(port, clock):
+    early = book(port, slot(port, "finkenwerder", at(TUESDAY, 10)), "a")
+    cancelled = book(port, slot(port, "altona", at(TUESDAY, 11)), "b", phone="040 999999")
+    port.cancel(cancelled.code, "040 999999")
+    later = book(port, slot(port, "altona", at(TUESDAY + timedelta(days=1), 12)), "c")
+    assert port.erase_contacts_ended_before(at(TUESDAY, 10)) == 0  # nothing has ended yet
+
+    erased = port.erase_contacts_ended_before(at(TUESDAY, 23))
+    assert erased == 2
+    by_code = {a.code: a for a in port.list_appointments()}
+    assert len(by_code) == 3, "the rows stay for the statistics"
+    for code in (early.code, cancelled.code):
+        assert (by_code[code].contact_name, by_code[code].phone) == ("", None)
+    assert by_code[early.code].start == at(TUESDAY, 10) and by_code[early.code].status == "confirmed"
+    assert by_code[cancelled.code].status == "cancelled"
+    assert (by_code[later.code].contact_name, by_code[later.code].phone) == ("Anna Schulz", "+4940123456")
+    assert port.erase_contacts_ended_before(at(TUESDAY, 23)) == 0, "idempotent"
+
+
 def test_rescheduling_keeps_the_code_and_frees_the_old_slot(port):
     old = slot(port, "finkenwerder", at(TUESDAY, 10))
     appointment = book(port, old)

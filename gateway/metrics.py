@@ -8,8 +8,9 @@
     (web chat and telephone). kind: "unavailable" (no answer, timeout, HTTP error),
     "empty" (Rasa answered with no message, which is what a failing action server looks
     like from outside) or "error" (anything else);
-  * booking_open_holds: slots offered to someone and not yet booked or released, read from
-    the booking store at scrape time.
+  * booking_open_holds: slots offered to someone and not yet booked or released, and
+    handover_waiting, handover_taken, handover_callbacks_open, handover_callbacks_due: the
+    hotline's queue; read through the booking and hand-over ports at scrape time.
 
 Each app has its own CollectorRegistry (tests build many apps). With several worker processes
 (gunicorn) PROMETHEUS_MULTIPROC_DIR names a folder shared by them (prometheus_client's
@@ -42,29 +43,50 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 
 
-class OpenHoldsCollector(Collector):
-    """Reads the number of open holds from the booking store when Prometheus scrapes."""
+class StoreGauges(Collector):
+    """Gauges read from the stores through their ports when Prometheus scrapes: open holds
+    (booking port) and the hotline's queue (hand-over port). A store that is briefly
+    unreachable leaves its gauges out; the scrape itself never fails."""
 
     def __init__(self, app: Flask):
         self.app = app
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
-        from monitoring.sources import open_holds
+        from monitoring.sources import handover_queue, open_holds
 
-        booking = self.app.extensions.get("booking")
         settings = self.app.extensions.get("settings")
-        if booking is None or settings is None:
+        if settings is None:
             return []
-        try:
-            count = open_holds(booking, settings.clock()())
-        except Exception:  # a scrape must not fail because the store is briefly unreachable
-            log.warning("metrics: could not count open holds", exc_info=True)
-            return []
-        if count is None:
-            return []
-        family = GaugeMetricFamily("booking_open_holds", "Slots held for a conversation and not yet booked or released")
-        family.add_metric([], count)
-        return [family]
+        now = settings.clock()()
+        gauges: list[GaugeMetricFamily] = []
+        booking = self.app.extensions.get("booking")
+        if booking is not None:
+            try:
+                holds = open_holds(booking, now)
+            except Exception:
+                log.warning("metrics: could not count open holds", exc_info=True)
+            else:
+                gauges.append(_gauge("booking_open_holds", "Slots held for a conversation and not yet booked or released", holds))
+        handovers = self.app.extensions.get("handover_store")
+        if handovers is not None:
+            try:
+                queue = handover_queue(handovers, now)
+            except Exception:
+                log.warning("metrics: could not read the hand-over queue", exc_info=True)
+            else:
+                gauges += [
+                    _gauge("handover_waiting", "Hand-overs no agent has taken yet", queue.waiting),
+                    _gauge("handover_taken", "Hand-overs an agent holds", queue.taken),
+                    _gauge("handover_callbacks_open", "Callbacks not yet made", queue.callbacks_open),
+                    _gauge("handover_callbacks_due", "Open callbacks due now", queue.callbacks_due),
+                ]
+        return gauges
+
+
+def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, documentation)
+    family.add_metric([], value)
+    return family
 
 
 class GatewayMetrics:
@@ -136,7 +158,7 @@ def init_app(app: Flask, metrics: Optional[GatewayMetrics] = None) -> GatewayMet
     """Register the hooks, the /metrics view and the Rasa wrapper on `app`."""
     settings = app.extensions.get("settings")
     metrics = metrics or GatewayMetrics(multiprocess_dir=getattr(settings, "prometheus_multiproc_dir", ""))
-    metrics.add_scrape_collector(OpenHoldsCollector(app))
+    metrics.add_scrape_collector(StoreGauges(app))
     app.extensions["metrics"] = metrics
     if app.extensions.get("rasa") is not None and not isinstance(app.extensions["rasa"], InstrumentedRasa):
         app.extensions["rasa"] = InstrumentedRasa(app.extensions["rasa"], metrics)

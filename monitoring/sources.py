@@ -1,5 +1,5 @@
-"""Readers of the booking store, through its port only (history, open holds, lead times,
-opening hours). Everything the metrics need is turned into `records` here."""
+"""Readers of the booking and hand-over stores, through their ports only (history, open holds,
+lead times, opening hours; the hotline's queue). Everything the metrics need is turned into `records` here."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -7,6 +7,7 @@ from typing import Optional
 
 from booking_adapter.port import BookingPort, SlotQuery
 from common.clock import BERLIN
+from handover.port import HandoverPort, HandoverQueue
 from monitoring.records import BookingEvent, LeadTime, OpeningRecord
 
 
@@ -30,6 +31,11 @@ def booking_events(port: BookingPort, since: Optional[datetime] = None) -> list[
 def open_holds(port: BookingPort, now: datetime) -> int:
     """Unexpired holds in the store (slots offered and not yet booked or released)."""
     return port.count_open_holds(now)
+
+
+def handover_queue(port: HandoverPort, now: datetime) -> HandoverQueue:
+    """Hand-overs and callbacks waiting for the hotline at `now`."""
+    return port.queue(now)
 
 
 def lead_times(port: BookingPort, now: datetime, channel: str = "chat") -> list[LeadTime]:

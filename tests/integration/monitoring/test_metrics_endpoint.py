@@ -91,6 +91,26 @@ def test_requests_latencies_rasa_errors_and_open_holds_are_exported(settings):
     assert sample(found["booking_open_holds"]) == 3
 
 
+def test_the_hotline_queue_is_read_through_the_handover_port_at_scrape_time(settings):
+    from handover.domain import NewCallback, NewHandover
+
+    app = make_gateway(settings)
+    client = app.test_client()
+    assert sample(scrape(client)["handover_waiting"]) == 0
+    store = app.extensions["handover_store"]
+    for conversation in ("queue-a", "queue-b"):
+        store.record_handover(NewHandover(conversation_id=conversation, channel="webchat", reason="requested",
+                                          summary="", fields={}, transcript=()))
+    store.record_callback(NewCallback(phone="+49401234567", channel="voice"))
+
+    found = scrape(client)
+    assert found["handover_waiting"].type == "gauge"
+    assert sample(found["handover_waiting"]) == 2
+    assert sample(found["handover_taken"]) == 0
+    assert sample(found["handover_callbacks_open"]) == 1
+    assert sample(found["handover_callbacks_due"]) == 1
+
+
 def test_two_apps_keep_their_own_counts(settings):
     first, second = make_gateway(settings).test_client(), make_gateway(settings).test_client()
     first.get("/health")

@@ -1,9 +1,10 @@
 """The hand-over store in SQL (SQLite or PostgreSQL): hand-overs with transcripts, the live
 chat between citizen and agent, callbacks, agents with API tokens, and the audit log.
 
-Own tables (prefix `handover_`), created on first use with `create_all` (no Alembic): the
-action server writes, the gateway's agent console reads the same database
-(HANDOVER_DATABASE_URL, default the booking database).
+Own tables (prefix `handover_`) with their own Alembic history (handover/migrations, upgraded
+at start by the launcher or on first use, see common/migrations.py): the action server writes,
+the gateway's agent console reads the same database (HANDOVER_DATABASE_URL, default the
+booking database).
 """
 from __future__ import annotations
 
@@ -25,11 +26,8 @@ from handover.domain import (
     AGENT_HOLDS, ROLES, AgentIdentity, STATUSES, AuditEntry, Callback, ChatMessage, Export, Handover, NewCallback,
     NewHandover, TranscriptLine,
 )
-from common.schema import TablesOnFirstUse
+from common.migrations import SchemaOnFirstUse
 from handover.port import AgentConsolePort, HandoverQueue
-
-_SCHEMA_LOCK_KEY = 0x7E1E_0008  # advisory lock id for creating the hand-over tables
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -163,7 +161,9 @@ class SqlHandoverStore(AgentConsolePort):
     def __init__(self, engine: Engine, clock: Optional[Callable[[], datetime]] = None):
         self.engine = engine
         self._clock = clock or _now
-        self._tables = TablesOnFirstUse(engine, Base.metadata, _SCHEMA_LOCK_KEY)
+        from handover.migrate import HANDOVER  # the history needs this module's tables
+
+        self._schema = SchemaOnFirstUse(engine, HANDOVER)
 
     def now(self) -> datetime:
         return _utc(self._clock())  # type: ignore[return-value]
@@ -171,7 +171,7 @@ class SqlHandoverStore(AgentConsolePort):
     # --- schema --------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
-        self._tables.ensure()
+        self._schema.ensure()
 
     def _session(self) -> Session:
         self.ensure_schema()

@@ -85,9 +85,11 @@ def build_sms_sender(settings: Settings) -> SmsSender:
 
 
 def build_store(settings: Settings) -> CallStore:
-    url = settings.telephony_database_url or settings.booking_database_url
+    from telephony.migrate import telephony_database_url
+
+    url = telephony_database_url(settings)
     connect_args = {"timeout": 15} if url.startswith("sqlite") else {}
-    # create_engine does not connect; the tables are created on first use. hide_parameters
+    # create_engine does not connect; the schema is migrated at start or on first use. hide_parameters
     # keeps caller numbers out of error messages (and so out of the logs).
     engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
     return SqlCallStore(engine)

@@ -1,7 +1,8 @@
 """Per-call state, keyed by Twilio's CallSid, shared by every gateway process.
 
 A call's webhooks may reach different gateway processes, so the state lives in SQL (own
-tables `telephony_calls` and `telephony_callbacks`, created on first use) — or, in unit
+tables `telephony_calls` and `telephony_callbacks` with their own Alembic history,
+telephony/migrations, upgraded at start or on first use) — or, in unit
 tests, in the in-memory fake. Nothing personal is kept in a call's state; the only phone
 number stored is the one a caller asked to be called back on.
 """
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from common.clock import Clock
-from common.schema import TablesOnFirstUse
+from common.migrations import SchemaOnFirstUse
 
 # Phases of a call as the gateway sees it.
 TALK = "talk"                      # normal conversation with the bot
@@ -28,7 +29,6 @@ TRANSFER = "transfer"              # <Dial> to the hotline is under way
 CALLBACK_OFFER = "callback_offer"  # nobody answered; a callback is offered
 
 STATE_TTL = timedelta(hours=12)
-_SCHEMA_LOCK_KEY = 0x7E1E_0001  # advisory lock id for creating the telephony tables
 
 
 @dataclass
@@ -154,7 +154,7 @@ class CallbackRow(_Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
 
 
-TABLES = (CallRow.__table__, CallbackRow.__table__)
+METADATA = _Base.metadata  # the store's tables, and only those (telephony/migrate.py)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -168,14 +168,16 @@ class SqlCallStore(CallStore):
     def __init__(self, engine: Engine, clock: Optional[Clock] = None):
         self.engine = engine
         self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._tables = TablesOnFirstUse(engine, _Base.metadata, _SCHEMA_LOCK_KEY, tables=TABLES)
+        from telephony.migrate import TELEPHONY  # the history needs this module's tables
+
+        self._schema = SchemaOnFirstUse(engine, TELEPHONY)
 
     def _now(self) -> datetime:
         return _utc(self._clock())
 
     def ensure_schema(self) -> None:
-        """Create the tables if missing: on first use, never at import or app creation."""
-        self._tables.ensure()
+        """Upgrade the schema if needed: on first use, never at import or app creation."""
+        self._schema.ensure()
 
     def _session(self) -> Session:
         self.ensure_schema()

@@ -36,6 +36,8 @@ def store_any(request, tmp_path):
         from handover.store import Base
 
         Base.metadata.drop_all(engine)
+        with engine.begin() as connection:  # the schema's history goes with it
+            connection.execute(text("DROP TABLE IF EXISTS handover_alembic_version"))
     engine.dispose()
 
 

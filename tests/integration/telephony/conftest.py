@@ -23,5 +23,5 @@ def database_url(request, tmp_path):
     yield url
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS telephony_calls, telephony_callbacks"))
+        connection.execute(text("DROP TABLE IF EXISTS telephony_calls, telephony_callbacks, telephony_alembic_version"))
     engine.dispose()

@@ -79,11 +79,11 @@ eval-dialogues: train ## the independent conversation corpus through /api/chat a
 
 bench: train services ## benchmarks: booking store (SQLite, PostgreSQL) and phone webhook turns
 	$(PY) bench/booking_bench.py
-	$(PY) -m telephony.bench --calls 5
+	$(PY) -m devtools.phone_bench --calls 5
 	$(PY) bench/load.py --users $${LOAD_USERS:-50}
 
 call: ## talk to a running `make run` as a phone caller, in the terminal
-	$(PY) -m telephony.simulator
+	$(PY) -m devtools.call
 
 lock: ## re-resolve both lock files from requirements/*.in
 	.venv/bin/uv pip compile -q --python-version 3.11 --python-platform x86_64-unknown-linux-gnu requirements/app.in -o requirements/app.lock

@@ -1,31 +1,20 @@
-"""Webhook latency of phone turns: `python -m telephony.bench` (part of `make bench`).
+"""Webhook latency of phone turns, the measuring part: scripted phone bookings with requests
+signed like Twilio's, and p50/p95 of a full turn (gateway -> Rasa -> actions -> store), split
+into the bot's share and the gateway's own, from the Server-Timing header.
 
-Full mode (default) starts its own stack on spare ports (Rasa, action server, gateway, a
-fresh SQLite booking store, pinned clock), then runs scripted phone bookings with requests
-signed like Twilio's and reports p50/p95 of a full turn (gateway -> Rasa -> actions ->
-store), split into the bot's share and the gateway's own, from the Server-Timing header.
-`--gateway URL` measures a stack that is already running (TWILIO_AUTH_TOKEN and
-TWILIO_PUBLIC_BASE_URL from the environment). `--gateway-only` measures the gateway alone
-with an instant fake bot and the SQL call store.
+The command (`python -m devtools.phone_bench`, part of `make bench`) that starts a stack or
+builds the gateway to measure lives in devtools/: telephony never imports the gateway or the
+launcher.
 """
 from __future__ import annotations
 
-import argparse
 import math
-import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Optional
 
-from telephony.simulator import Exchange, SignedPhone, flask_transport, http_transport
+from telephony.simulator import Exchange, SignedPhone, http_transport
 
 NOW = "2026-11-23T09:00:00+01:00"  # a Monday
 
@@ -90,7 +79,7 @@ def report(samples: list[Sample], title: str) -> str:
     return "\n".join(lines)
 
 
-def _samples(steps: list[tuple[str, Exchange]]) -> list[Sample]:
+def samples_of(steps: list[tuple[str, Exchange]]) -> list[Sample]:
     return [
         Sample(label, exchange.seconds * 1000, _server_timing(exchange.server_timing, "bot"))
         for label, exchange in steps
@@ -108,7 +97,7 @@ def bench_running(gateway_url: str, token: str, public_base_url: str, calls: int
         steps = run_phone_booking(phone)
         if any(exchange.status != 200 for _, exchange in steps):
             raise RuntimeError(f"call {index}: a webhook failed: {[e.status for _, e in steps]}")
-        samples += _samples(steps)
+        samples += samples_of(steps)
         transcripts.append(_last_words(steps))
     return samples, transcripts
 
@@ -116,97 +105,3 @@ def bench_running(gateway_url: str, token: str, public_base_url: str, calls: int
 def _last_words(steps: list[tuple[str, Exchange]]) -> str:
     root = steps[-1][1].root
     return " ".join("".join(say.itertext()) for say in root.iter("Say")) if root is not None else ""
-
-
-def _free_port() -> int:
-    """A port nobody listens on right now (other stacks may run on this machine)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def bench_full_stack(calls: int) -> tuple[list[Sample], list[str]]:
-    from launcher.stack import MODEL, ROOT, Ports, Stack, stack_environment
-
-    if not MODEL.exists():
-        raise RuntimeError(f"no trained model at {MODEL}; run `make train` first")
-    var_dir = Path(tempfile.mkdtemp(prefix="telephony-bench-"))
-    ports = Ports(rasa=_free_port(), actions=_free_port(), gateway=_free_port())
-    token = secrets.token_hex(16)
-    public = f"http://127.0.0.1:{ports.gateway}"
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKING_", "TRACKER_", "TELEPHONY_"))}
-    base.update({
-        "ASSISTANT_NOW": NOW, "TWILIO_AUTH_TOKEN": token, "TWILIO_PUBLIC_BASE_URL": public,
-        "TWILIO_HOTLINE_NUMBER": "+4940115", "TWILIO_ACCOUNT_SID": "", "TWILIO_SMS_FROM": "",
-        "RASA_TELEMETRY_ENABLED": "false",
-    })
-    env = stack_environment(base, ports, var_dir)
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "booking_adapter", "seed"], cwd=ROOT, env=env, check=True)
-    stack = Stack(env=env, ports=ports, log_dir=var_dir / "log")
-    print(f"· starting the stack (logs in {var_dir / 'log'}) ...", flush=True)
-    stack.start()
-    try:
-        stack.wait_healthy(timeout=300, report=lambda line: None)
-        bench_running(public, token, public, 1)  # warm-up: first turns load models and caches
-        return bench_running(public, token, public, calls)
-    finally:
-        stack.stop()
-
-
-def bench_gateway_only(calls: int) -> list[Sample]:
-    """The gateway's own cost: signature, SQL call store, TwiML; the bot answers instantly."""
-    from common.settings import Settings
-    from gateway import create_app
-
-    class InstantBot:
-        def send(self, channel, sender, message, metadata=None):
-            return [{"text": "Wann passt es Ihnen? Sagen Sie zum Beispiel: nächsten Dienstag vormittags."}]
-
-    database = Path(tempfile.mkdtemp(prefix="telephony-bench-")) / "calls.db"
-    token = secrets.token_hex(16)
-    settings = replace(
-        Settings.from_env({"ASSISTANT_NOW": NOW}),
-        twilio_auth_token=token,
-        twilio_public_base_url="https://bench.invalid",
-        telephony_database_url=f"sqlite:///{database}",
-    )
-    app = create_app(settings, rasa=InstantBot())
-    samples: list[Sample] = []
-    for index in range(calls + 1):
-        phone = SignedPhone(flask_transport(app), token, "https://bench.invalid", caller=f"+49170{5550000 + index}")
-        steps = run_phone_booking(phone)
-        if index:  # the first call warms up
-            samples += _samples(steps)
-    return samples
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=5, help="scripted booking calls (default 5)")
-    parser.add_argument("--gateway", help="measure a running gateway at this URL")
-    parser.add_argument("--gateway-only", action="store_true", help="the gateway alone, with an instant fake bot")
-    args = parser.parse_args(argv)
-
-    started = time.monotonic()
-    if args.gateway_only:
-        samples = bench_gateway_only(args.calls * 4)
-        print(report(samples, f"telephony gateway alone (instant fake bot, SQLite call store), "
-                              f"{len(samples)} turns"))
-        return 0
-    if args.gateway:
-        token = os.environ.get("TWILIO_AUTH_TOKEN", "")
-        if not token:
-            print("TWILIO_AUTH_TOKEN must be set to sign requests for a running gateway", file=sys.stderr)
-            return 2
-        samples, transcripts = bench_running(args.gateway, token, os.environ.get("TWILIO_PUBLIC_BASE_URL") or args.gateway, args.calls)
-    else:
-        samples, transcripts = bench_full_stack(args.calls)
-    booked = sum("gebucht" in words for words in transcripts)
-    print(report(samples, f"phone webhook latency of a full turn (gateway -> Rasa -> actions -> store), "
-                          f"{args.calls} booking calls, {len(samples)} turns, {booked} booked, "
-                          f"{time.monotonic() - started:.0f} s"))
-    return 0 if booked == args.calls else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,6 @@
-"""A phone call in the terminal: `python -m telephony.simulator` (or `make call`).
-
-It plays Twilio's part: signs every webhook request with the auth token exactly as Twilio
-does, prints what would be spoken (the TwiML's <Say> text), and sends what you type as
-speech or keys. No Twilio account is needed.
+"""A phone that plays Twilio's part, for tests, benchmarks and `python -m devtools.call`
+(`make call`): it signs every webhook request with the auth token exactly as Twilio does,
+reads what would be spoken (the TwiML's <Say> text), and sends text as speech or keys.
 
   text             speech (recognition confidence 0.9)
   ?0.3 text        speech with a low confidence (0.3), to try the read-back
@@ -10,22 +8,16 @@ speech or keys. No Twilio account is needed.
   empty line       silence
   /hangup          hang up (also Ctrl-D)
 
-By default the gateway runs inside this process (with a throwaway auth token) and talks to
-the Rasa server at RASA_URL, so `make run` must be running in another terminal. With
-`--gateway http://127.0.0.1:8000` the requests go to a running gateway instead, signed with
-TWILIO_AUTH_TOKEN for TWILIO_PUBLIC_BASE_URL (both from the environment).
+Where the requests go is a transport: a Flask app in this process (`flask_transport`) or a
+running gateway over HTTP (`http_transport`).
 """
 from __future__ import annotations
 
-import argparse
-import logging
 import os
-import secrets
-import sys
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional
 from urllib.parse import urlsplit
 
@@ -238,74 +230,3 @@ def scripted(lines: list[str], show: Callable[[str], None] = lambda text: None) 
         return line
 
     return ask
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def in_process_gateway(sms_echo: Callable[[str], None] = print):
-    """The real gateway app in this process, with a throwaway token and a printing SMS sender."""
-    from common.settings import Settings
-    from gateway import create_app
-    from telephony.sms import RecordingSmsSender
-
-    settings = Settings.from_env()
-    token = secrets.token_hex(16)
-    settings = replace(
-        settings,
-        twilio_auth_token=token,
-        twilio_public_base_url="https://simulator.invalid",
-        twilio_hotline_number=settings.twilio_hotline_number or SIMULATED_HOTLINE,
-    )
-    services_log = logging.getLogger("telephony.services")
-    level = services_log.level
-    services_log.setLevel(logging.ERROR)  # "SMS off" would mislead: the simulator prints them
-    try:
-        app = create_app(settings)
-    finally:
-        services_log.setLevel(level)
-    services = app.extensions["telephony"]
-    sms = RecordingSmsSender(echo=lambda message: sms_echo(f"[SMS to {message.to}] {message.body}"))
-    app.extensions["telephony"] = replace(services, sms=sms, background=lambda work: work())
-    return app, token, settings.twilio_public_base_url
-
-
-def _reachable(url: str) -> bool:
-    import requests
-
-    try:
-        return requests.get(url, timeout=2).status_code < 500
-    except requests.RequestException:
-        return False
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gateway", help="URL of a running gateway (default: run it in this process)")
-    parser.add_argument("--caller", default="+491701234567", help="the caller's number (From)")
-    args = parser.parse_args(argv)
-
-    if args.gateway:
-        token = os.environ.get("TWILIO_AUTH_TOKEN", "")
-        if not token:
-            print("TWILIO_AUTH_TOKEN must be set (the same as the gateway's) to sign requests.", file=sys.stderr)
-            return 2
-        public = os.environ.get("TWILIO_PUBLIC_BASE_URL") or args.gateway
-        phone = SignedPhone(http_transport(args.gateway), token, public, caller=args.caller)
-    else:
-        logging.basicConfig(level=logging.WARNING, format="[gateway log] %(message)s")
-        app, token, public = in_process_gateway()
-        rasa_url = app.extensions["settings"].rasa_url
-        if not _reachable(rasa_url):
-            print(f"Rasa is not reachable at {rasa_url}: start `make run` in another terminal first,\n"
-                  "or the call goes straight to the technical-problem transfer.\n", file=sys.stderr)
-        phone = SignedPhone(flask_transport(app), token, public, caller=args.caller)
-
-    print(__doc__.split("\n\n")[2])
-    print(f"[call {phone.call_sid} from {args.caller}]\n")
-    CallSession(phone, ask=input).run()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

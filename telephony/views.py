@@ -177,7 +177,7 @@ def _twiml(xml: str) -> Response:
 
 
 def _timed(turn: Callable[[CallFlow], str]) -> Response:
-    """TwiML plus a Server-Timing header (bot vs. whole request) for `python -m telephony.bench`."""
+    """TwiML plus a Server-Timing header (bot vs. whole request) for `python -m devtools.phone_bench`."""
     started = time.perf_counter()
     flow = _flow()
     response = _twiml(turn(flow))

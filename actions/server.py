@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from rasa_sdk import endpoint
 from rasa_sdk.executor import ActionExecutor
@@ -28,7 +29,10 @@ def main() -> None:
     wiring.install(bootstrap(settings))
     executor = ActionExecutor()
     executor.register_package("actions")  # registers every Action subclass in the package
-    endpoint.run(executor, port=settings.action_port)
+    # rasa-sdk takes its host from SANIC_HOST only and listens on 0.0.0.0 without it: the
+    # setting (default loopback) is handed on. No CORS: only Rasa calls, never a browser.
+    os.environ["SANIC_HOST"] = settings.action_host
+    endpoint.run(executor, port=settings.action_port, cors_origins=None)
 
 
 if __name__ == "__main__":

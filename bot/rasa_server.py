@@ -14,7 +14,7 @@ nothing, and `rasa train` / `rasa test` run unpatched.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
 
 _INSTALLED = False
 
@@ -65,11 +65,24 @@ def install() -> None:
     _INSTALLED = True
 
 
+LOOPBACK = "127.0.0.1"
+
+
+def with_loopback_default(argv: List[str]) -> List[str]:
+    """`rasa run` listens on every interface unless told otherwise; started through this entry
+    point it listens on loopback unless `--interface` (or `-i`) says otherwise."""
+    if len(argv) < 2 or argv[1] != "run" or argv[2:3] == ["actions"]:
+        return argv
+    if any(arg in ("-i", "--interface") or arg.startswith("--interface=") for arg in argv[2:]):
+        return argv
+    return [*argv, "--interface", LOOPBACK]
+
+
 def main() -> None:
     install()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    sys.argv = with_loopback_default(["rasa", *sys.argv[1:]])
     rasa_main()
 
 

@@ -3,6 +3,10 @@
 Every turn gets an answer: when the dialogue policy predicts no reply for a state no rule or
 story covers, the client sends the `/next_step` intent on the same channel, and the bot's
 deciding action (actions/next_step.py) answers from the conversation's state.
+
+A refused connection (Rasa restarting, not yet listening) is tried again with a growing pause
+(urllib3's Retry, connect errors only: the request never reached Rasa, so nothing runs twice).
+A turn that was sent and then timed out or was cut is never repeated: it may still be running.
 """
 from __future__ import annotations
 
@@ -10,9 +14,24 @@ import logging
 from typing import Any, Optional
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
 NUDGE = "/next_step"
+CONNECT_RETRIES = 3  # after the first try: pauses of 0, 0.5 and 1 s (backoff factor 0.25)
+BACKOFF_FACTOR = 0.25
+
+
+def retrying_session(connect_retries: int = CONNECT_RETRIES, backoff_factor: float = BACKOFF_FACTOR) -> requests.Session:
+    """A session that retries connections refused before the request was sent, and nothing else."""
+    retry = Retry(total=connect_retries, connect=connect_retries, read=0, redirect=0, status=0, other=0,
+                  backoff_factor=backoff_factor, raise_on_status=False)
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 class RasaUnavailable(Exception):
@@ -20,10 +39,11 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = 30.0, session: Optional[requests.Session] = None):
+    def __init__(self, base_url: str, timeout: float = 30.0, session: Optional[requests.Session] = None,
+                 connect_retries: int = CONNECT_RETRIES):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self.session = session or retrying_session(connect_retries)
 
     def send(
         self, channel: str, sender: str, message: str, metadata: Optional[dict[str, Any]] = None

@@ -1,53 +1,30 @@
-"""`make run`: start Rasa, the action server and the gateway; stop all three on Ctrl-C."""
+"""`make run`: the embedded profile (launcher/stack.py) in the foreground; Ctrl-C stops it."""
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import time
 
+from common.settings import Settings
 from launcher.stack import ROOT, Ports, Stack, stack_environment
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+from launcher.supervisor import run_in_foreground
 
 
 def main() -> int:
-    ports = Ports(
-        rasa=int(os.environ.get("RASA_PORT", 5005)),
-        actions=int(os.environ.get("ACTION_PORT", 5055)),
-        gateway=int(os.environ.get("GATEWAY_PORT", 8000)),
-    )
+    settings = Settings.from_env()
+    ports = Ports.from_settings(settings)
     stack = Stack(env=stack_environment(dict(os.environ), ports, ROOT / "var"), ports=ports)
-    # Ctrl-C and a plain `kill` both stop all three children cleanly (SIGINT may arrive
-    # ignored when started from a script, so install the handler explicitly).
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    started = time.monotonic()
-    print("· starting Rasa, action server and gateway (logs in var/log/) ...", flush=True)
-    stack.start()
-    try:
-        stack.wait_healthy(timeout=float(os.environ.get("STARTUP_TIMEOUT", 300)))
-        print(f"· all three are up after {time.monotonic() - started:.0f} s\n")
-        print(f"  Web chat:  http://127.0.0.1:{ports.gateway}/")
-        print(f"  Terminal:  curl -s -XPOST http://127.0.0.1:{ports.gateway}/api/chat "
-              "-H 'Content-Type: application/json' -d '{\"session_id\":\"demo-session\",\"message\":\"Hallo\"}'")
-        print("\n  Press Ctrl-C to stop.", flush=True)
-        while all(p.popen and p.popen.poll() is None for p in stack.processes):
-            time.sleep(1)
-        crashed = [p.name for p in stack.processes if p.popen and p.popen.poll() is not None]
-        print(f"· stopped unexpectedly: {', '.join(crashed)} (see var/log/)", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\n· stopping ...", flush=True)
-        return 0
-    except (RuntimeError, TimeoutError) as error:
-        print(f"· start-up failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        stack.stop()
-        print("· stopped.", flush=True)
+    chat = (f"curl -s -XPOST http://127.0.0.1:{ports.gateway}/api/chat -H 'Content-Type: application/json' "
+            "-d '{\"session_id\":\"demo-session\",\"message\":\"Hallo\"}'")
+
+    def start() -> None:
+        stack.start()
+        stack.wait_healthy(timeout=settings.startup_timeout, report=print)
+
+    return run_in_foreground(
+        start, stack, stack.stop,
+        banner="· starting Rasa, action server and gateway (logs in var/log/) ...",
+        ready=[f"Web chat:  http://127.0.0.1:{ports.gateway}/", f"Terminal:  {chat}"],
+    )
 
 
 if __name__ == "__main__":

@@ -17,23 +17,25 @@ import argparse
 import glob
 import os
 import pwd
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
-from launcher.stack import MODEL, ROOT, stack_environment
+from common.settings import DEV_SECRET_KEY, DEVELOPMENT, Settings, SettingsError, ensure_secret_key_file
+from launcher import commands
+from launcher.stack import DEV_RASA_TOKEN, Ports, stack_environment
+from launcher.stores import prepare_stores
+from launcher.supervisor import MODEL, ROOT, Service, Supervisor, free_ports, http_ok, redis_ok, run_in_foreground
+
+__all__ = ["ProdPorts", "ProdStack", "PrivatePostgres", "http_ok", "redis_ok", "main"]
 
 ENDPOINTS = ROOT / "deploy" / "endpoints.prod.yml"
-DEV_SECRET = "dev-only-change-me"
+SECRET_KEY_FILE = Path("secrets") / "gateway_secret_key"  # under the profile's directory
+PORT_SETTINGS = ("GATEWAY_PORT", "RASA_PORT", "ACTION_PORT", "RASA_URL", "RASA_URLS", "ACTION_ENDPOINT_URL")
 
 
 @dataclass(frozen=True)
@@ -45,29 +47,15 @@ class ProdPorts:
     redis: int = 56379
 
     @classmethod
+    def spare(cls) -> "ProdPorts":
+        """A whole set the OS says is free (tests and benchmarks: runs do not collide)."""
+        gateway, rasa_1, rasa_2, actions_1, actions_2, postgres, redis = free_ports(7)
+        return cls(gateway, (rasa_1, rasa_2), (actions_1, actions_2), postgres, redis)
+
+    @classmethod
     def offset(cls, base: int) -> "ProdPorts":
         """A whole set of ports around `base` (tests and benchmarks use their own)."""
         return cls(base, (base + 5, base + 6), (base + 55, base + 56), base + 432, base + 379)
-
-
-# --- checks -----------------------------------------------------------------------------------
-
-
-def http_ok(url: str, must_contain: bytes = b"") -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
-            return response.status == 200 and must_contain in response.read()
-    except OSError:
-        return False
-
-
-def redis_ok(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 # --- a private PostgreSQL ---------------------------------------------------------------------
@@ -139,52 +127,63 @@ def _open_parents(path: Path) -> None:
             parent.chmod(mode | 0o011)
 
 
-# --- the processes ----------------------------------------------------------------------------
+# --- the profile ------------------------------------------------------------------------------
 
 
-@dataclass
-class Service:
-    name: str
-    command: list[str]
-    env: dict[str, str]
-    healthy: Callable[[], bool]
-    popen: Optional[subprocess.Popen] = None
+def gateway_key_environment(env: Mapping[str, str], key_file: Path) -> dict[str, str]:
+    """The gateway's signing key stays the same across restarts: GATEWAY_SECRET_KEY or
+    GATEWAY_SECRET_KEY_FILE as the operator set them; when neither is set (or only the
+    development default), a key file is created once under the profile's directory (mode
+    0600) and named by GATEWAY_SECRET_KEY_FILE, so later starts reuse it."""
+    out = dict(env)
+    key = out.get("GATEWAY_SECRET_KEY", "").strip()
+    if key and key != DEV_SECRET_KEY:
+        return out
+    out.pop("GATEWAY_SECRET_KEY", None)
+    if out.get("GATEWAY_SECRET_KEY_FILE", "").strip():
+        return out
+    ensure_secret_key_file(key_file)
+    out["GATEWAY_SECRET_KEY_FILE"] = str(key_file)
+    return out
 
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
+
+def rasa_api(settings: Settings) -> tuple[bool, str]:
+    """Rasa's HTTP API in this profile: off unless RASA_ENABLE_API=true, and then only behind
+    a token of the operator's (never the development one)."""
+    enabled = settings.rasa_enable_api if settings.rasa_enable_api is not None else settings.profile == DEVELOPMENT
+    token = settings.rasa_api_token
+    if enabled and token in ("", DEV_RASA_TOKEN):
+        raise commands.UnsafeSetting("RASA_ENABLE_API=true needs RASA_API_TOKEN set to a random value "
+                                     "(not the development token)")
+    return enabled, token if enabled else ""
 
 
-@dataclass
-class ProdStack:
+class ProdStack(Supervisor):
     """Everything of the production profile; start() brings it up, stop() takes it down."""
 
-    var_dir: Path
-    ports: ProdPorts = field(default_factory=ProdPorts)
-    base_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    gateway_workers: int = 2  # rate limits and replays are shared through Redis
-    model: Path = MODEL
-    services: dict[str, Service] = field(default_factory=dict)
-    postgres: Optional[PrivatePostgres] = None
-    env: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.var_dir.mkdir(parents=True, exist_ok=True)
-        self.log_dir = self.var_dir / "log"
-        base = {k: v for k, v in self.base_env.items()
-                if not k.startswith(("BOOKING_", "TRACKER_", "TELEPHONY_DATABASE", "HANDOVER_DATABASE"))}
-        postgres_url = self.base_env.get("PROD_POSTGRES_URL", "")
-        if not postgres_url:
-            self.postgres = PrivatePostgres(self.var_dir / "postgres", self.ports.postgres)
+    def __init__(self, var_dir: Path, ports: ProdPorts = ProdPorts(), base_env: Optional[Mapping[str, str]] = None,
+                 gateway_workers: int = 2, model: Path = MODEL):
+        super().__init__(var_dir / "log")
+        var_dir.mkdir(parents=True, exist_ok=True)
+        self.var_dir, self.ports, self.gateway_workers, self.model = var_dir, ports, gateway_workers, model
+        base_env = dict(os.environ if base_env is None else base_env)
+        given = Settings.from_env(base_env)
+        base = {k: v for k, v in base_env.items()  # stores and ports are the profile's to decide
+                if not k.startswith(("BOOKING_", "TRACKER_", "TELEPHONY_DATABASE", "HANDOVER_DATABASE"))
+                and k not in PORT_SETTINGS}
+        self.postgres: Optional[PrivatePostgres] = None
+        if not given.prod_postgres_url:
+            self.postgres = PrivatePostgres(var_dir / "postgres", ports.postgres)
             booking_url, tracker_url = self.postgres.url("booking"), self.postgres.url("rasa", "psycopg2")
         else:
-            booking_url = postgres_url
-            tracker_url = self.base_env.get("PROD_TRACKER_URL", postgres_url.replace("+psycopg:", "+psycopg2:"))
-        redis_host = self.base_env.get("PROD_REDIS_HOST", "127.0.0.1")
-        redis_port = int(self.base_env.get("PROD_REDIS_PORT") or self.ports.redis)
-        secret = base.get("GATEWAY_SECRET_KEY", "")
-        token = base.get("RASA_API_TOKEN", "")
+            booking_url = given.prod_postgres_url
+            tracker_url = given.prod_tracker_url or booking_url.replace("+psycopg:", "+psycopg2:")
+        own_redis = not given.prod_redis_host
+        redis_host = given.prod_redis_host or "127.0.0.1"
+        redis_port = ports.redis if own_redis else given.prod_redis_port
         env = {
-            **base,
+            **gateway_key_environment(base, var_dir / SECRET_KEY_FILE),
+            "ASSISTANT_PROFILE": base.get("ASSISTANT_PROFILE") or "production",
             "BOOKING_DATABASE_URL": booking_url,
             "TRACKER_DATABASE_URL": tracker_url,
             "TRACKER_URL": tracker_url.replace("+psycopg2:", "+psycopg:"),  # read by the reports
@@ -194,53 +193,32 @@ class ProdStack:
             # the gateway workers' shared rate-limit counters and webhook replays (Rasa's locks: db 1)
             "RATE_LIMIT_REDIS_URL": f"redis://{redis_host}:{redis_port}/2",
             # one folder for the workers' Prometheus counts, emptied at every start
-            "PROMETHEUS_MULTIPROC_DIR": str(self.var_dir / "metrics"),
+            "PROMETHEUS_MULTIPROC_DIR": str(var_dir / "metrics"),
             "RASA_TELEMETRY_ENABLED": "false",  # nothing leaves the machine (and no error reports)
-            "RASA_URLS": ",".join(f"http://127.0.0.1:{p}" for p in self.ports.rasa),
-            "GATEWAY_SECRET_KEY": secret if secret and secret != DEV_SECRET else secrets.token_urlsafe(32),
-            "RASA_API_TOKEN": token if token and token != "local-dev-token" else secrets.token_hex(24),
+            "RASA_URLS": ",".join(f"http://127.0.0.1:{p}" for p in ports.rasa),
         }
-        from launcher.stack import Ports
-
-        self.env = stack_environment(env, Ports(self.ports.rasa[0], self.ports.actions[0], self.ports.gateway),
-                                     self.var_dir)
-        self._define(redis_host, redis_port, own_redis=not self.base_env.get("PROD_REDIS_HOST"))
-
-    def _define(self, redis_host: str, redis_port: int, own_redis: bool) -> None:
-        venv, venv_rasa = ROOT / ".venv" / "bin", ROOT / ".venv-rasa" / "bin"
-        token = self.env["RASA_API_TOKEN"]
+        self.env = stack_environment(env, Ports(ports.rasa[0], ports.actions[0], ports.gateway), var_dir)
+        settings = Settings.from_env(self.env)
+        api, token = rasa_api(settings)
+        if not api:
+            self.env.pop("RASA_API_TOKEN", None)  # nothing needs it, so nobody gets it
         if own_redis:
-            self.services["redis"] = Service(
-                "redis",
-                ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--daemonize", "no"],
-                self.env, lambda: redis_ok(redis_port))
-        for index, (rasa_port, action_port) in enumerate(zip(self.ports.rasa, self.ports.actions), start=1):
-            self.services[f"actions-{index}"] = Service(
-                f"actions-{index}", [str(venv / "python"), "-m", "actions.server"],
-                {**self.env, "ACTION_PORT": str(action_port)},
-                lambda port=action_port: http_ok(f"http://127.0.0.1:{port}/health"))
-            self.services[f"rasa-{index}"] = Service(
+            self.add(Service("redis", commands.redis_command(redis_port), self.env,
+                             lambda: redis_ok(redis_port)))
+        for index, (rasa_port, action_port) in enumerate(zip(ports.rasa, ports.actions), start=1):
+            self.add(Service(f"actions-{index}", commands.actions_command(),
+                             {**self.env, "ACTION_PORT": str(action_port)}, commands.actions_health(action_port)))
+            self.add(Service(
                 f"rasa-{index}",
-                [str(venv_rasa / "python"), "-m", "bot.rasa_server", "run", "--model", str(self.model), "--endpoints", str(ENDPOINTS),
-                 "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
-                 "--port", str(rasa_port), "--enable-api", f"--auth-token={token}"],
-                {**self.env, "RASA_PORT": str(rasa_port),
-                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
-                lambda port=rasa_port: http_ok(f"http://127.0.0.1:{port}/status?token={token}", b'"model_file"'))
-        self.services["gateway"] = Service(
-            "gateway",
-            [str(venv / "gunicorn"), "--bind", f"127.0.0.1:{self.ports.gateway}",
-             "--workers", str(self.gateway_workers), "--threads", "32", "--timeout", "60",
-             "--graceful-timeout", "10", "gateway:create_app()"],
-            self.env, lambda: http_ok(f"http://127.0.0.1:{self.ports.gateway}/health"))
-
-    # --- lifecycle ------------------------------------------------------------------------
+                commands.rasa_command(model, ENDPOINTS, rasa_port, settings.rasa_interface, api, token),
+                {**self.env, "RASA_PORT": str(rasa_port), "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
+                commands.rasa_health(rasa_port, api, token)))
+        self.add(Service("gateway", commands.gateway_command("127.0.0.1", ports.gateway, gateway_workers, threads=32),
+                         self.env, commands.gateway_health(ports.gateway)))
 
     def start(self, timeout: float = 420, report: Callable[[str], None] = print) -> None:
         if not self.model.exists():
             raise RuntimeError(f"no trained model at {self.model}; run `make train`")
-        self.log_dir.mkdir(parents=True, exist_ok=True)
         metrics_dir = Path(self.env["PROMETHEUS_MULTIPROC_DIR"])
         shutil.rmtree(metrics_dir, ignore_errors=True)  # counts of an earlier run would add up
         metrics_dir.mkdir(parents=True)
@@ -249,63 +227,12 @@ class ProdStack:
             for name in ("booking", "rasa"):
                 self.postgres.create_database(name)
             report(f"  ✓ postgresql is up (127.0.0.1:{self.ports.postgres})")
-        subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "booking_adapter", "seed"],
-                       cwd=ROOT, env=self.env, check=True, capture_output=True)
-        for name in self.services:
-            self.start_service(name)
-        self.wait_healthy(list(self.services), timeout, report)
-
-    def start_service(self, name: str) -> None:
-        service = self.services[name]
-        if service.alive():
-            return
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (owned by the child)
-        service.popen = subprocess.Popen(service.command, cwd=ROOT, env=service.env, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-
-    def wait_healthy(self, names: list[str], timeout: float = 300,
-                     report: Callable[[str], None] = lambda line: None) -> None:
-        deadline = time.monotonic() + timeout
-        pending = list(names)
-        while pending:
-            for name in list(pending):
-                service = self.services[name]
-                if service.popen is not None and service.popen.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {service.popen.returncode}; "
-                                       f"see {self.log_dir / (name + '.log')}")
-                if service.healthy():
-                    report(f"  ✓ {name} is up")
-                    pending.remove(name)
-            if pending and time.monotonic() > deadline:
-                raise TimeoutError(f"not healthy after {timeout:.0f}s: {', '.join(pending)}")
-            time.sleep(0.5)
-
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Stop one process abruptly (fault tests) and wait until it is gone."""
-        service = self.services[name]
-        if service.alive():
-            os.killpg(service.popen.pid, sig)
-            service.popen.wait(timeout=30)
-
-    def restart(self, name: str, timeout: float = 300) -> None:
-        self.kill(name, signal.SIGTERM)
-        self.start_service(name)
-        self.wait_healthy([name], timeout)
+        prepare_stores(self.env)
+        self.start_all()
+        self.wait_healthy(timeout=timeout, report=report)
 
     def stop(self, grace: float = 15) -> None:
-        for service in reversed(list(self.services.values())):
-            if service.alive():
-                os.killpg(service.popen.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for service in self.services.values():
-            if service.popen is None:
-                continue
-            try:
-                service.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(service.popen.pid, signal.SIGKILL)
-                service.popen.wait()
+        super().stop(grace)
         if self.postgres is not None:
             self.postgres.stop()
 
@@ -313,50 +240,32 @@ class ProdStack:
 # --- make run-prod ----------------------------------------------------------------------------
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--var", type=Path, default=ROOT / "var" / "prod",
                         help="data and logs of the profile (default var/prod)")
     parser.add_argument("--gateway-workers", type=int, default=2,
                         help="gunicorn workers (they share rate limits through Redis)")
-    parser.add_argument("--fresh", action="store_true", help="delete the profile's data first")
+    parser.add_argument("--fresh", action="store_true",
+                        help="delete the profile's data first (the gateway's key file is kept)")
     args = parser.parse_args(argv)
     if args.fresh and args.var.exists():
-        shutil.rmtree(args.var)
-    ports = ProdPorts(
-        gateway=int(os.environ.get("GATEWAY_PORT") or 8000),
-        postgres=int(os.environ.get("PROD_POSTGRES_PORT") or 55432),
-        redis=int(os.environ.get("PROD_REDIS_PORT") or 56379),
-    )
-    stack = ProdStack(args.var, ports, gateway_workers=args.gateway_workers)
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    started = time.monotonic()
-    print(f"· production profile: PostgreSQL, Redis, 2× Rasa, 2× actions, gunicorn (logs in {stack.log_dir})",
-          flush=True)
+        for child in args.var.iterdir():
+            if child.name != SECRET_KEY_FILE.parts[0]:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+    settings = Settings.from_env()
+    ports = ProdPorts(gateway=settings.gateway_port, postgres=settings.prod_postgres_port,
+                      redis=settings.prod_redis_port)
     try:
-        stack.start(timeout=float(os.environ.get("STARTUP_TIMEOUT", 420)))
-        print(f"· all up after {time.monotonic() - started:.0f} s\n")
-        print(f"  Web chat:  http://127.0.0.1:{ports.gateway}/")
-        print("\n  Press Ctrl-C to stop.", flush=True)
-        while all(s.alive() for s in stack.services.values()):
-            time.sleep(1)
-        crashed = [s.name for s in stack.services.values() if not s.alive()]
-        print(f"· stopped unexpectedly: {', '.join(crashed)} (see {stack.log_dir})", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\n· stopping ...", flush=True)
-        return 0
-    except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as error:
-        print(f"· start-up failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        stack.stop()
-        print("· stopped.", flush=True)
+        stack = ProdStack(args.var, ports, gateway_workers=args.gateway_workers)
+    except (ValueError, SettingsError) as error:
+        print(f"· refusing to start: {error}", file=sys.stderr)
+        return 2
+    return run_in_foreground(
+        lambda: stack.start(timeout=settings.startup_timeout), stack, stack.stop,
+        banner=f"· production profile: PostgreSQL, Redis, 2× Rasa, 2× actions, gunicorn (logs in {stack.log_dir})",
+        ready=[f"Web chat:  http://127.0.0.1:{ports.gateway}/"],
+    )
 
 
 if __name__ == "__main__":

@@ -1,21 +1,21 @@
-"""Start, watch and stop the three processes: Rasa server, action server, gateway.
+"""The embedded profile: one Rasa server, one action server, one gateway, SQLite files.
 
-Used by `make run` (python -m launcher) and by the end-to-end tests, so both run the same
-commands with the same environment.
+Used by `make run` (python -m launcher), the end-to-end tests, the dialogue corpus and the
+benchmarks, so all run the same commands with the same environment. Supervision (start,
+health, stop) is launcher/supervisor.py's, shared with the production profile.
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from common.settings import Settings
+from launcher import commands
+from launcher.stores import prepare_stores
+from launcher.supervisor import MODEL, ROOT, Service, Supervisor, free_ports
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "terminassistent.tar.gz"
+__all__ = ["MODEL", "ROOT", "Ports", "Stack", "stack_environment"]
+
+DEV_RASA_TOKEN = "local-dev-token"  # loopback only; the e2e tests read trackers with it
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,15 @@ class Ports:
     actions: int = 5055
     gateway: int = 8000
 
+    @classmethod
+    def spare(cls) -> "Ports":
+        """Three ports the OS says are free (tests: two runs on one machine do not collide)."""
+        rasa, actions, gateway = free_ports(3)
+        return cls(rasa, actions, gateway)
 
-def _http_ok(url: str, accept: Callable[[bytes], bool] = lambda body: True) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
-            return response.status == 200 and accept(response.read())
-    except OSError:
-        return False
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Ports":
+        return cls(settings.rasa_port, settings.action_port, settings.gateway_port)
 
 
 def stack_environment(base: dict[str, str], ports: Ports, var_dir: Path) -> dict[str, str]:
@@ -46,8 +48,9 @@ def stack_environment(base: dict[str, str], ports: Ports, var_dir: Path) -> dict
         "BOOKING_DATABASE_URL": f"sqlite:///{var_dir / 'booking.db'}",
         "TRACKER_DIALECT": "sqlite",
         "TRACKER_URL": f"sqlite:///{var_dir / 'tracker.db'}",
-        "RASA_API_TOKEN": "local-dev-token",
+        "RASA_API_TOKEN": DEV_RASA_TOKEN,
         "SANIC_HOST": "127.0.0.1",
+        "RASA_INTERFACE": "127.0.0.1",
     }
     for key, value in defaults.items():
         if not env.get(key):
@@ -58,102 +61,25 @@ def stack_environment(base: dict[str, str], ports: Ports, var_dir: Path) -> dict
     return env
 
 
-@dataclass
-class Process:
-    name: str
-    command: list[str]
-    health_url: str
-    accept: Callable[[bytes], bool] = lambda body: True
-    popen: Optional[subprocess.Popen] = None
+class Stack(Supervisor):
+    """Rasa, the action server and the gateway of the embedded profile."""
 
-
-@dataclass
-class Stack:
-    env: dict[str, str]
-    ports: Ports = field(default_factory=Ports)
-    log_dir: Path = ROOT / "var" / "log"
-    model: Path = MODEL
-    processes: list[Process] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        venv, venv_rasa = ROOT / ".venv" / "bin", ROOT / ".venv-rasa" / "bin"
-        token = self.env["RASA_API_TOKEN"]
-        self.processes = [
-            Process(
-                "actions",
-                [str(venv / "python"), "-m", "actions.server"],
-                f"http://127.0.0.1:{self.ports.actions}/health",
-            ),
-            Process(
-                "rasa",
-                [
-                    str(venv_rasa / "python"), "-m", "bot.rasa_server", "run",  # Rasa + one speed repair
-                    "--model", str(self.model),
-                    "--endpoints", str(ROOT / "endpoints.yml"),
-                    "--credentials", str(ROOT / "credentials.yml"),
-                    "--interface", "127.0.0.1",
-                    "--port", str(self.ports.rasa),
-                    "--enable-api", "--auth-token", token,
-                ],
-                f"http://127.0.0.1:{self.ports.rasa}/status?token={token}",
-                accept=lambda body: b'"model_file"' in body,
-            ),
-            Process(
-                "gateway",
-                [
-                    str(venv / "gunicorn"),
-                    "--bind", f"127.0.0.1:{self.ports.gateway}",
-                    "--workers", "1", "--threads", "16", "--timeout", "60",
-                    "gateway:create_app()",
-                ],
-                f"http://127.0.0.1:{self.ports.gateway}/health",
-            ),
-        ]
+    def __init__(self, env: dict[str, str], ports: Ports = Ports(), log_dir: Path = ROOT / "var" / "log",
+                 model: Path = MODEL):
+        super().__init__(log_dir)
+        self.env, self.ports, self.model = env, ports, model
+        settings = Settings.from_env(env)
+        api = True if settings.rasa_enable_api is None else settings.rasa_enable_api
+        token = settings.rasa_api_token
+        self.add(Service("actions", commands.actions_command(), env, commands.actions_health(ports.actions)))
+        self.add(Service(
+            "rasa",
+            commands.rasa_command(model, ROOT / "endpoints.yml", ports.rasa, settings.rasa_interface, api, token),
+            env, commands.rasa_health(ports.rasa, api, token)))
+        self.add(Service("gateway", commands.gateway_command("127.0.0.1", ports.gateway, workers=1, threads=16),
+                         env, commands.gateway_health(ports.gateway)))
 
     def start(self) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        for process in self.processes:
-            log = open(self.log_dir / f"{process.name}.log", "ab")  # noqa: SIM115 (owned by child)
-            process.popen = subprocess.Popen(
-                process.command,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches us only; we stop the children
-            )
-
-    def wait_healthy(self, timeout: float = 300, report: Callable[[str], None] = print) -> None:
-        deadline = time.monotonic() + timeout
-        pending = list(self.processes)
-        while pending:
-            for process in list(pending):
-                if process.popen and process.popen.poll() is not None:
-                    raise RuntimeError(
-                        f"{process.name} exited with {process.popen.returncode}; "
-                        f"see {self.log_dir / (process.name + '.log')}"
-                    )
-                if _http_ok(process.health_url, process.accept):
-                    report(f"  ✓ {process.name} is up")
-                    pending.remove(process)
-            if pending and time.monotonic() > deadline:
-                names = ", ".join(p.name for p in pending)
-                raise TimeoutError(f"not healthy after {timeout:.0f}s: {names}")
-            time.sleep(0.5)
-
-    def stop(self, grace: float = 15) -> None:
-        for process in self.processes:
-            if process.popen and process.popen.poll() is None:
-                os.killpg(process.popen.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for process in self.processes:
-            if not process.popen:
-                continue
-            try:
-                process.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.popen.pid, signal.SIGKILL)
-                process.popen.wait()
-
-    def process(self, name: str) -> Process:
-        return next(p for p in self.processes if p.name == name)
+        """Bring the stores' schemas up to date (and the catalogue in), then start all three."""
+        prepare_stores(self.env)
+        self.start_all()

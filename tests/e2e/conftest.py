@@ -14,6 +14,8 @@ import requests
 from launcher.stack import MODEL, ROOT, Ports, Stack, stack_environment
 
 NOW = "2026-11-23T09:00:00+01:00"  # a Monday
+# where the processes listen and find each other: decided here, never taken from a .env
+OWN_PORTS = ("GATEWAY_PORT", "RASA_PORT", "ACTION_PORT", "RASA_URL", "RASA_URLS", "ACTION_ENDPOINT_URL")
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +23,10 @@ def stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}; run `make train` first")
     var_dir = tmp_path_factory.mktemp("var")
-    ports = Ports(rasa=15005, actions=15055, gateway=18000)
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKING_", "TRACKER_"))}
+    ports = Ports.spare()  # asked from the OS: a second run on this machine does not collide
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("BOOKING_", "TRACKER_", "TELEPHONY_DATABASE", "HANDOVER_DATABASE"))
+            and k not in OWN_PORTS}
     telephony = {
         "TWILIO_AUTH_TOKEN": "e2e-twilio-token",
         "TWILIO_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.gateway}",
@@ -30,10 +34,8 @@ def stack(tmp_path_factory):
         "TWILIO_HOTLINE_NUMBER": "+4940115",
     }
     env = stack_environment({**base, **telephony, "ASSISTANT_NOW": NOW}, ports, var_dir)
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "booking_adapter", "seed"],
-                   cwd=ROOT, env=env, check=True)
     running = Stack(env=env, ports=ports, log_dir=var_dir / "log")
-    running.start()
+    running.start()  # the stores migrated and seeded first
     try:
         running.wait_healthy(timeout=300, report=lambda line: None)
         yield running

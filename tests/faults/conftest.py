@@ -15,13 +15,12 @@ from sqlalchemy import create_engine
 
 from booking_adapter.integrity import check_integrity
 from launcher.prod import ProdPorts, ProdStack
-from launcher.stack import MODEL, ROOT
+from launcher.supervisor import MODEL, ROOT
 from telephony.simulator import SignedPhone, http_transport
 
 NOW = "2026-11-23T09:00:00+01:00"  # a Monday
 TOKEN = "faults-twilio-token"
 HOTLINE = "+4940115"
-PORTS = ProdPorts.offset(int(os.environ.get("FAULT_TEST_PORT_BASE", "29000")))
 
 
 @pytest.fixture(scope="session")
@@ -29,22 +28,24 @@ def prod():
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}; run `make train` first")
     var_dir = Path(tempfile.mkdtemp(prefix="faults-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROD_", "RATE_"))}
+    ports = ProdPorts.spare()  # asked from the OS: a second run on this machine does not collide
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PROD_", "RATE_", "GATEWAY_SECRET", "RASA_ENABLE_API", "RASA_API_TOKEN"))}
     env.update({
         "ASSISTANT_NOW": NOW,
         "TWILIO_AUTH_TOKEN": TOKEN,
-        "TWILIO_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORTS.gateway}",
+        "TWILIO_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.gateway}",
         "TWILIO_HOTLINE_NUMBER": HOTLINE,
         "TELEPHONY_SMS_OUTBOX": str(var_dir / "sms.jsonl"),
         "TWILIO_RASA_TIMEOUT": "12",
     })
-    stack = ProdStack(var_dir, PORTS, base_env=env)
+    stack = ProdStack(var_dir, ports, base_env=env)
     try:
         stack.start(timeout=600, report=lambda line: None)
         yield stack
     finally:
         stack.stop()
-        kept = ROOT / "results" / "faults-log"  # for a look after a failure; the data goes
+        kept = ROOT / "results" / f"faults-log-{ports.gateway}"  # for a look after a failure; the data goes
         shutil.rmtree(kept, ignore_errors=True)
         shutil.copytree(var_dir / "log", kept, dirs_exist_ok=True)
         shutil.rmtree(var_dir, ignore_errors=True)

@@ -5,7 +5,6 @@ recovery new conversations book and interrupted ones carry on."""
 from __future__ import annotations
 
 import re
-import time
 
 from tests.faults.conftest import HOTLINE, Chat, conversation_instance, phone, recover, store_state
 
@@ -67,16 +66,6 @@ def assert_nothing_half_written(stack, before: dict, new_codes: int = 0) -> dict
     return after
 
 
-def retry_once(turn):
-    """The first turn after a server came back may meet a stale pooled connection; the citizen
-    was told to try again, so the test does the same, once."""
-    response = turn()
-    if response.status_code != 200:
-        time.sleep(2)
-        response = turn()
-    return response
-
-
 # --- the action server ------------------------------------------------------------------------
 
 
@@ -96,7 +85,7 @@ def test_action_server_killed_mid_chat_apologises_books_nothing_and_recovers(hea
     stack.wait_healthy(["actions-1", "actions-2"])
     assert CODE.match(chat_book(Chat(stack), "040 1234501"))  # a new conversation books
     # the interrupted one carries on from its stored tracker: the same choice again, then done
-    assert retry_once(lambda: chat.say(buttons[0]["payload"])).status_code == 200
+    assert chat.say(buttons[0]["payload"]).status_code == 200
     chat_finish(chat, "040 1234502")
     assert_nothing_half_written(stack, before, new_codes=2)
 
@@ -127,7 +116,7 @@ def test_database_stopped_mid_conversation_apologises_then_carries_on(healthy):
     assert_apology_and_transfer(call.post("/voice/gather", Digits="1"))
 
     stack.postgres.start()
-    assert retry_once(lambda: chat.say(buttons[0]["payload"])).status_code == 200
+    assert chat.say(buttons[0]["payload"]).status_code == 200
     chat_finish(chat, "040 1234503")
     assert_nothing_half_written(stack, before, new_codes=1)
 
@@ -148,7 +137,7 @@ def test_redis_lock_store_stopped_apologises_and_recovers(healthy):
 
     stack.start_service("redis")
     stack.wait_healthy(["redis"])
-    assert retry_once(lambda: chat.say("in Altona")).status_code == 200
+    assert chat.say("in Altona").status_code == 200
     assert chat.buttons("nächste Woche Dienstag vormittags")
 
 

@@ -32,10 +32,10 @@ seed: setup ## create or upgrade the SQLite store and load the catalogue
 train: setup ## train the Rasa model, only if config, domain or data changed
 	@$(PY) -m launcher.train
 
-run: seed train ## start Rasa (5005), actions (5055) and the gateway (8000); Ctrl-C stops all
+run: setup train ## migrate and seed the stores, start Rasa (5005), actions (5055) and the gateway (8000); Ctrl-C stops all
 	@$(PY) -m launcher
 
-run-prod: setup train ## production profile: PostgreSQL, Redis lock store, 2× Rasa, 2× actions, gunicorn (docs/operations.md)
+run-prod: setup train ## production profile: PostgreSQL, Redis lock store, 2× Rasa (API off), 2× actions, gunicorn (docs/operations.md)
 	@$(PY) -m launcher.prod
 
 audit: setup ## scan both lock files for known vulnerabilities (pip-audit); fails if its service is unreachable

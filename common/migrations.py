@@ -22,7 +22,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -31,7 +31,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-
 
 # Alembic keeps the running migration in module-level state (`alembic.context`), so two
 # threads of one process must not migrate at the same time; processes are kept apart by the
@@ -54,17 +53,17 @@ class MigrationHistory:
         config.attributes["history"] = self
         return config
 
-    def head_revision(self) -> Optional[str]:
+    def head_revision(self) -> str | None:
         return ScriptDirectory.from_config(self.config()).get_current_head()
 
-    def current_revision(self, engine: Engine) -> Optional[str]:
+    def current_revision(self, engine: Engine) -> str | None:
         with engine.connect() as connection:
             return self._context(connection).get_current_revision()
 
     def _context(self, connection: Connection) -> MigrationContext:
         return MigrationContext.configure(connection, opts={"version_table": self.version_table})
 
-    def include_name(self, name: Optional[str], type_: str, parent_names: Any) -> bool:
+    def include_name(self, name: str | None, type_: str, parent_names: Any) -> bool:
         """Only this store's tables (autogenerate and compare_metadata ignore the others')."""
         return type_ != "table" or name in self.metadata.tables
 

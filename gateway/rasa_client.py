@@ -11,7 +11,7 @@ A turn that was sent and then timed out or was cut is never repeated: it may sti
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -39,14 +39,14 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = 30.0, session: Optional[requests.Session] = None,
+    def __init__(self, base_url: str, timeout: float = 30.0, session: requests.Session | None = None,
                  connect_retries: int = CONNECT_RETRIES):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = session or retrying_session(connect_retries)
 
     def send(
-        self, channel: str, sender: str, message: str, metadata: Optional[dict[str, Any]] = None
+        self, channel: str, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """One user turn; returns the bot's messages ({"text", "buttons", "custom", ...})."""
         messages = self._post(channel, sender, message, metadata)
@@ -56,7 +56,7 @@ class RasaClient:
         return messages
 
     def _post(
-        self, channel: str, sender: str, message: str, metadata: Optional[dict[str, Any]]
+        self, channel: str, sender: str, message: str, metadata: dict[str, Any] | None
     ) -> list[dict[str, Any]]:
         url = f"{self.base_url}/webhooks/{channel}/webhook"
         body = {"sender": sender, "message": message, "metadata": metadata or {}}

@@ -12,11 +12,17 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import requests
 
-from gateway.rasa_client import BACKOFF_FACTOR, CONNECT_RETRIES, RasaClient, RasaUnavailable
+from gateway.rasa_client import (
+    BACKOFF_FACTOR,
+    CONNECT_RETRIES,
+    RasaClient,
+    RasaUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +37,10 @@ class RasaPool:
         self.rounds, self.backoff_factor = max(1, rounds), backoff_factor
 
     def send(
-        self, channel: str, sender: str, message: str, metadata: Optional[dict[str, Any]] = None
+        self, channel: str, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         first = zlib.crc32(sender.encode("utf-8")) % len(self.clients)
-        last_error: Optional[RasaUnavailable] = None
+        last_error: RasaUnavailable | None = None
         for round_ in range(self.rounds):
             if round_:
                 time.sleep(self.backoff_factor * 2 ** round_)  # 0.5, 1, 2 s

@@ -6,8 +6,8 @@ its token (`--auth-token`), never open.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from launcher.supervisor import ROOT, http_ok
 

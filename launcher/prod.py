@@ -21,17 +21,32 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Optional
 
-from common.settings import DEV_SECRET_KEY, DEVELOPMENT, Settings, SettingsError, ensure_secret_key_file
+from common.settings import (
+    DEV_SECRET_KEY,
+    DEVELOPMENT,
+    Settings,
+    SettingsError,
+    ensure_secret_key_file,
+)
 from launcher import commands
 from launcher.stack import DEV_RASA_TOKEN, Ports, stack_environment
 from launcher.stores import prepare_stores
-from launcher.supervisor import MODEL, ROOT, Service, Supervisor, free_ports, http_ok, redis_ok, run_in_foreground
+from launcher.supervisor import (
+    MODEL,
+    ROOT,
+    Service,
+    Supervisor,
+    free_ports,
+    http_ok,
+    redis_ok,
+    run_in_foreground,
+)
 
-__all__ = ["ProdPorts", "ProdStack", "PrivatePostgres", "http_ok", "redis_ok", "main"]
+__all__ = ["PrivatePostgres", "ProdPorts", "ProdStack", "http_ok", "main", "redis_ok"]
 
 ENDPOINTS = ROOT / "deploy" / "endpoints.prod.yml"
 SECRET_KEY_FILE = Path("secrets") / "gateway_secret_key"  # under the profile's directory
@@ -47,13 +62,13 @@ class ProdPorts:
     redis: int = 56379
 
     @classmethod
-    def spare(cls) -> "ProdPorts":
+    def spare(cls) -> ProdPorts:
         """A whole set the OS says is free (tests and benchmarks: runs do not collide)."""
         gateway, rasa_1, rasa_2, actions_1, actions_2, postgres, redis = free_ports(7)
         return cls(gateway, (rasa_1, rasa_2), (actions_1, actions_2), postgres, redis)
 
     @classmethod
-    def offset(cls, base: int) -> "ProdPorts":
+    def offset(cls, base: int) -> ProdPorts:
         """A whole set of ports around `base` (tests and benchmarks use their own)."""
         return cls(base, (base + 5, base + 6), (base + 55, base + 56), base + 432, base + 379)
 
@@ -161,7 +176,7 @@ def rasa_api(settings: Settings) -> tuple[bool, str]:
 class ProdStack(Supervisor):
     """Everything of the production profile; start() brings it up, stop() takes it down."""
 
-    def __init__(self, var_dir: Path, ports: ProdPorts = ProdPorts(), base_env: Optional[Mapping[str, str]] = None,
+    def __init__(self, var_dir: Path, ports: ProdPorts = ProdPorts(), base_env: Mapping[str, str] | None = None,
                  gateway_workers: int = 2, model: Path = MODEL):
         super().__init__(var_dir / "log")
         var_dir.mkdir(parents=True, exist_ok=True)
@@ -171,7 +186,7 @@ class ProdStack(Supervisor):
         base = {k: v for k, v in base_env.items()  # stores and ports are the profile's to decide
                 if not k.startswith(("BOOKING_", "TRACKER_", "TELEPHONY_DATABASE", "HANDOVER_DATABASE"))
                 and k not in PORT_SETTINGS}
-        self.postgres: Optional[PrivatePostgres] = None
+        self.postgres: PrivatePostgres | None = None
         if not given.prod_postgres_url:
             self.postgres = PrivatePostgres(var_dir / "postgres", ports.postgres)
             booking_url, tracker_url = self.postgres.url("booking"), self.postgres.url("rasa", "psycopg2")
@@ -240,7 +255,7 @@ class ProdStack(Supervisor):
 # --- make run-prod ----------------------------------------------------------------------------
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--var", type=Path, default=ROOT / "var" / "prod",
                         help="data and logs of the profile (default var/prod)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
 from common.settings import Settings
 from launcher import commands
 from launcher.stores import prepare_stores
@@ -25,13 +26,13 @@ class Ports:
     gateway: int = 8000
 
     @classmethod
-    def spare(cls) -> "Ports":
+    def spare(cls) -> Ports:
         """Three ports the OS says are free (tests: two runs on one machine do not collide)."""
         rasa, actions, gateway = free_ports(3)
         return cls(rasa, actions, gateway)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Ports":
+    def from_settings(cls, settings: Settings) -> Ports:
         return cls(settings.rasa_port, settings.action_port, settings.gateway_port)
 
 

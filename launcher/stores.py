@@ -3,7 +3,7 @@ hand-over, telephony: one migration history each) and the catalogue into the boo
 Idempotent, so it runs at every start of either profile."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from common.settings import Settings
 

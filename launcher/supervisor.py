@@ -15,9 +15,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "terminassistent.tar.gz"
@@ -28,7 +28,7 @@ MODEL = ROOT / "models" / "terminassistent.tar.gz"
 
 def http_ok(url: str, must_contain: bytes = b"") -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200 and must_contain in response.read()
     except OSError:
         return False
@@ -74,7 +74,7 @@ class Service:
     command: list[str]
     env: dict[str, str]
     healthy: Callable[[], bool]
-    popen: Optional[subprocess.Popen] = None
+    popen: subprocess.Popen | None = None
 
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
@@ -105,7 +105,7 @@ class Supervisor:
         for name in self.services:
             self.start_service(name)
 
-    def wait_healthy(self, names: Optional[Iterable[str]] = None, timeout: float = 300,
+    def wait_healthy(self, names: Iterable[str] | None = None, timeout: float = 300,
                      report: Callable[[str], None] = lambda line: None) -> None:
         """Until every named service answers its health check; a child that exits, or the
         deadline, raises."""

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 import requests

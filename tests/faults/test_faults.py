@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import re
 
-from tests.faults.conftest import HOTLINE, Chat, conversation_instance, phone, recover, store_state
+from tests.faults.conftest import (
+    HOTLINE,
+    Chat,
+    conversation_instance,
+    phone,
+    recover,
+    store_state,
+)
 
 CODE = re.compile(r"\b[ACDEFGHJKMNPQRTUVWXY34679]{3}-[ACDEFGHJKMNPQRTUVWXY34679]{3}\b")
 APOLOGY = "technisches Problem"

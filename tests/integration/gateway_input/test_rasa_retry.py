@@ -15,7 +15,7 @@ from launcher.supervisor import free_port
 
 
 class _Bot(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         self.server.turns += 1  # type: ignore[attr-defined]
         self.rfile.read(int(self.headers["Content-Length"]))
         time.sleep(self.server.delay)  # type: ignore[attr-defined]

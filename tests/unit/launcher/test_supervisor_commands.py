@@ -77,7 +77,7 @@ def test_rasa_started_by_hand_through_the_entry_point_listens_on_loopback():
 
 
 def test_the_action_server_hands_its_host_setting_to_rasa_sdk_and_allows_no_cors(monkeypatch):
-    import actions.server as server
+    from actions import server
 
     seen = {}
     monkeypatch.delenv("SANIC_HOST", raising=False)

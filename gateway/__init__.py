@@ -47,10 +47,11 @@ def create_app(
     app.extensions["messages"] = load_messages()
     register_error_handlers(app)  # German answers for 4xx/5xx, never a stack trace
 
-    from gateway import health, webchat
+    from gateway import health, openapi, webchat
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webchat.bp)
+    app.register_blueprint(openapi.bp)  # /api/openapi.json, the document of the public API
 
     from telephony import build_telephony
     from telephony.views import bp as telephony_bp

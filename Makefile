@@ -47,7 +47,8 @@ test: test-unit test-integration test-browser test-rasa test-e2e test-faults ## 
 test-unit: setup ## unit tests (no I/O, fakes)
 	$(PY) -m pytest tests/unit -q
 
-test-integration: setup services ## integration tests (real SQLite and PostgreSQL, Flask test client)
+test-integration: setup services ## integration tests (real SQLite and PostgreSQL, Flask test client, the phone wording check)
+	@scripts/install_speech_tools.sh
 	$(PY) -m pytest tests/integration -q
 
 test-browser: setup ## the web chat in real headless Chromium, with the axe-core accessibility check
@@ -73,9 +74,12 @@ eval: train ## NLU on both held-out sets; codes and names as free answers; dates
 	$(PY) eval/dates/evaluate.py
 	$(PY) eval/dates/strangers.py
 
-eval-dialogues: train ## the independent conversation corpus through /api/chat and signed /voice webhooks (dev and held-out)
-	$(PY) eval/dialogues/run.py --set dev
-	$(PY) eval/dialogues/run.py --set heldout --targets
+eval-dialogues: train ## the independent conversation corpus through /api/chat and signed /voice webhooks (dev and held-out), with the spoken length of every phone turn
+	@scripts/install_speech_tools.sh
+	@mkdir -p var && rm -f var/spoken_dialogues.jsonl
+	PHONE_SPOKEN_LOG=$(CURDIR)/var/spoken_dialogues.jsonl $(PY) eval/dialogues/run.py --set dev
+	PHONE_SPOKEN_LOG=$(CURDIR)/var/spoken_dialogues.jsonl $(PY) eval/dialogues/run.py --set heldout --targets; status=$$?; \
+	$(PY) -m eval.phone.lengths var/spoken_dialogues.jsonl; exit $$status
 
 bench: train services ## benchmarks: booking store (SQLite, PostgreSQL) and phone webhook turns
 	$(PY) bench/booking_bench.py

@@ -1,6 +1,7 @@
 """Read-back and the booking itself: nothing is booked without an explicit yes."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,11 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
-from actions.conversation import booking_channel, caller_number, chosen_offer, is_voice
+from actions.conversation import booking_channel, caller_number, chosen_offer, is_voice, service_words
 from actions.validation import NO_PHONE
 from booking_adapter.port import Appointment, AppointmentLimitReached, BookingError, Contact
 from common.clock import BERLIN
-from german.formatting import day_text, spoken_code, spoken_phone, time_text
+from german.formatting import day_text, spoken_code, spoken_phone, spoken_place, spoken_time, time_text
 
 FORM_SLOTS = (
     "service", "location", "when", "chosen_slot", "person_name", "phone_number",
@@ -28,7 +29,9 @@ def booked_values(appointment: Appointment) -> dict[str, str]:
     return {
         "slot_day": day_text(start.date()),
         "slot_time": time_text(start),
+        "slot_time_spoken": spoken_time(start),
         "location_name": appointment.location_name,
+        "place_spoken": spoken_place(appointment.location_name),
         "booking_code": appointment.code,
         "booking_code_spoken": spoken_code(appointment.code),
     }
@@ -77,8 +80,10 @@ class ActionAskBookingConfirmed(Action):
             response="utter_ask_reschedule_confirmed" if rescheduling else "utter_ask_booking_confirmed",
             slot_day=offer["day"],
             slot_time=offer["time"],
+            slot_time_spoken=spoken_time(datetime.fromisoformat(offer["start"])),
             location_name=offer["location_name"],
-            service_name=booking.service(tracker.get_slot("service")).name,
+            place_spoken=spoken_place(offer["location_name"]),
+            **service_words(booking.service(tracker.get_slot("service"))),
             person_name=tracker.get_slot("person_name"),
         )
         return []
@@ -129,6 +134,7 @@ class ActionBookAppointment(Action):
                     "day": said["slot_day"],
                     "time": said["slot_time"],
                     "location_name": appointment.location_name,
+                    "documents": list(service.documents),
                 }
             },
             **said,

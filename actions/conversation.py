@@ -59,3 +59,9 @@ def previous_bot_responses(tracker: Tracker) -> list[str]:
         elif event.get("event") == "bot" and past_citizen:
             names.append((event.get("metadata") or {}).get("utter_action"))
     return names
+
+
+def service_words(service) -> dict[str, str]:
+    """A service's name for the chat and the shorter one the phone says (the domain picks)."""
+    return {"service_name": service.name, "service_spoken": service.spoken_name or service.name,
+            "documents_first": ", ".join(service.documents[:3]) or "-"}

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
+from actions.conversation import service_words
 from booking_adapter.port import Service, UnknownLocation, UnknownService
 from german.dates import parse_when
 from german.formatting import day_text, hours_text
@@ -45,7 +46,7 @@ class ActionAnswerDocuments(_ServiceQuestion):
 
     def answer(self, dispatcher, service):
         dispatcher.utter_message(
-            response="utter_documents", service_name=service.name, documents=", ".join(service.documents)
+            response="utter_documents", **service_words(service), documents=", ".join(service.documents)
         )
 
 
@@ -54,7 +55,7 @@ class ActionAnswerFees(_ServiceQuestion):
         return "action_answer_fees"
 
     def answer(self, dispatcher, service):
-        dispatcher.utter_message(response="utter_fee", service_name=service.name, fee=service.fee)
+        dispatcher.utter_message(response="utter_fee", **service_words(service), fee=service.fee)
 
 
 class ActionAnswerOnline(_ServiceQuestion):
@@ -65,12 +66,12 @@ class ActionAnswerOnline(_ServiceQuestion):
         if service.online_url:
             dispatcher.utter_message(
                 response="utter_online_possible",
-                service_name=service.name,
+                **service_words(service),
                 online_note=service.online_note or "",
                 online_url=service.online_url,
             )
         else:
-            dispatcher.utter_message(response="utter_online_not_possible", service_name=service.name)
+            dispatcher.utter_message(response="utter_online_not_possible", **service_words(service))
 
 
 class ActionAnswerWalkIn(_ServiceQuestion):
@@ -79,9 +80,9 @@ class ActionAnswerWalkIn(_ServiceQuestion):
 
     def answer(self, dispatcher, service):
         if service.walk_in or service.express:
-            dispatcher.utter_message(response="utter_walk_in_possible", service_name=service.name)
+            dispatcher.utter_message(response="utter_walk_in_possible", **service_words(service))
         else:
-            dispatcher.utter_message(response="utter_walk_in_not_possible", service_name=service.name)
+            dispatcher.utter_message(response="utter_walk_in_not_possible", **service_words(service))
 
 
 class ActionAnswerOpeningHours(Action):

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
-from actions.conversation import previous_bot_responses
+from actions.conversation import is_voice, previous_bot_responses
 from actions.validation import MOVE_SERVICE
 from german.dates import parse_when
 
@@ -110,7 +110,9 @@ class ActionGoodbye(Action):
         message = citizen_message(tracker)
         carries_something = bool(message.get("entities")) or parse_when(message.get("text") or "", wiring.current().clock())
         if not carries_something:
-            dispatcher.utter_message(response="utter_goodbye")
+            # on the phone the goodbye ends the call once it has been said (telephony/turn.py)
+            hangup = {"json_message": {"voice": {"hangup": True}}} if is_voice(tracker) else {}
+            dispatcher.utter_message(response="utter_goodbye", **hangup)
             return []
         response, events = decide(tracker)
         if response:

@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
-from actions.conversation import booking_channel, is_voice, offered
+from actions.conversation import booking_channel, is_voice, offered, service_words
+from actions.spoken_offers import fitting, utter_offers
 from actions.validation import ANY_LOCATION
 from booking_adapter.port import HoldLimitReached, Slot, SlotQuery, SlotTaken
 from common.clock import BERLIN
@@ -138,6 +139,10 @@ class ActionAskChosenSlot(Action):
                 break
             slots = services.booking.find_slots(broader)
 
+        if voice and slots:  # only what fits into one spoken turn is offered (and held)
+            provisional = [offer_entry("", slot) for slot in slots]
+            slots = slots[: fitting(domain, provisional, alternative, services.voice_offer_budget_seconds)]
+
         services.booking.release_holds(tracker.sender_id)
         offers = []
         for slot in slots:
@@ -150,8 +155,8 @@ class ActionAskChosenSlot(Action):
             offers.append(offer_entry(hold.hold_id, slot))
 
         if not offers:
-            service_name = services.booking.service(tracker.get_slot("service")).name
-            dispatcher.utter_message(response="utter_no_slots", service_name=service_name)
+            service = services.booking.service(tracker.get_slot("service"))
+            dispatcher.utter_message(response="utter_no_slots", **service_words(service))
             return [SlotSet("offered_slots", None)]
         if alternative and deadline is not None:
             if all(datetime.fromisoformat(offer["start"]).date() > deadline for offer in offers):
@@ -169,16 +174,7 @@ class ActionAskChosenSlot(Action):
     ) -> None:
         response = "utter_offer_slots_alternative" if alternative else "utter_offer_slots"
         if is_voice(tracker):
-            dispatcher.utter_message(response=response, count=len(offers))
-            for number, offer in enumerate(offers, start=1):
-                dispatcher.utter_message(
-                    response="utter_slot_option",
-                    number=number,
-                    slot_day=offer["day"],
-                    slot_time=offer["time"],
-                    location_name=offer["location_name"],
-                )
-            dispatcher.utter_message(response="utter_ask_choice_voice")
+            utter_offers(dispatcher, offers, alternative)
             return
         buttons = [
             {

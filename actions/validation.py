@@ -10,12 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
-from actions.conversation import caller_number, offered
+from actions.conversation import caller_number, offered, service_words
 from actions.form_repair import REQUESTED, RepairingFormValidation, latest_intent, latest_text, previous_value
 from booking_adapter.port import UnknownLocation, UnknownService
-from german.choice import AMBIGUOUS, NONE, OPTION, Offer, choose
+from german.choice import AMBIGUOUS, NONE, OPTION, Choice, Offer, choose
 from german.dates import parse_date, parse_when
-from german.formatting import day_text
+from german.formatting import day_text, spoken_place
 from german.answers import yes_or_no
 from german.names import name_in_answer
 from german.numbers import read_ordinal
@@ -159,7 +159,8 @@ class ValidateBookingForm(RepairingFormValidation):
             dispatcher.utter_message(
                 response="utter_location_lacks_service",
                 location_name=location.name,
-                service_name=booking.service(service_key).name,
+                place_spoken=spoken_place(location.name),
+                **service_words(booking.service(service_key)),
             )
             return {"location": None}
         return {"location": location.key, **_criteria_changed(tracker, "location", location.key)}
@@ -218,6 +219,12 @@ class ValidateBookingForm(RepairingFormValidation):
         if text.startswith("/"):  # a button: its payload carries the number
             text = str(value)
         choice = choose([as_offer(offer) for offer in offers], text, now)
+        if len(offers) == 1 and choice.kind != OPTION:  # "Passt Ihnen der Termin?" (phone)
+            answer = yes_or_no(text)
+            if answer is True:
+                choice = Choice(OPTION, index=0)
+            elif answer is False and parse_when(text, now) is None:
+                choice = Choice(NONE)
         if choice.kind == OPTION:
             hold_id = offers[choice.index]["hold_id"]
             wiring.current().booking.release_holds(tracker.sender_id, keep=hold_id)

@@ -20,6 +20,8 @@ class ActionServices:
     clock: Clock
     offers_chat: int = 5
     offers_voice: int = 3
+    # what one phone offer turn may take to say (espeak-ng measure, docs/telephony.md)
+    voice_offer_budget_seconds: float = 12.5
     handover: Optional[HandoverPort] = None  # where hand-over records and callbacks go
     hotline: HotlineHours = HotlineHours()   # when agents answer (HOTLINE_HOURS)
 

@@ -121,6 +121,7 @@ def _service(key: str, raw: Mapping[str, Any]) -> Service:
         express=bool(raw.get("express", False)),
         synonyms=tuple(str(s) for s in raw.get("synonyms") or ()),
         note=" ".join(str(raw["note"]).split()) if raw.get("note") else None,
+        spoken_name=str(raw["spoken_name"]) if raw.get("spoken_name") else None,
     )
 
 

@@ -28,6 +28,7 @@ class Service:
     express: bool = False
     synonyms: tuple[str, ...] = ()
     note: Optional[str] = None  # German remark for citizens, e.g. a discontinued document
+    spoken_name: Optional[str] = None  # what the phone says ("PIN für den Online-Ausweis")
 
 
 @dataclass(frozen=True)

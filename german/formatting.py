@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, time
+from typing import Protocol
 
 import phonenumbers
 from babel.dates import format_date
@@ -49,7 +51,7 @@ def spoken_phone(number: str) -> str:
     except phonenumbers.NumberParseException:
         national = number
     groups = ["".join(ch for ch in group if ch.isdigit()) for group in re.split(r"[\s/-]+", national)]
-    chunks = []
+    chunks: list[str] = []
     for group in filter(None, groups):
         if len(chunks) == 0:
             chunks.append(group)  # the area code stays one group
@@ -61,6 +63,34 @@ def spoken_phone(number: str) -> str:
     return ", ".join(" ".join(chunk) for chunk in chunks)
 
 
-def hours_text(intervals) -> str:
+class TimeSpan(Protocol):
+    """An opening interval (e.g. booking_adapter.port.OpeningInterval)."""
+
+    @property
+    def start(self) -> time: ...
+
+    @property
+    def end(self) -> time: ...
+
+
+def hours_text(intervals: Iterable[TimeSpan]) -> str:
     """'8:00 bis 12:30 Uhr und 13:30 bis 18:00 Uhr' for a day's opening intervals."""
     return " und ".join(f"{time_text(i.start)} bis {time_text(i.end)} Uhr" for i in intervals)
+
+
+def spoken_time(moment: datetime | time) -> str:
+    """A clock time as it is said on the phone: '8 Uhr', '10 Uhr 30' (read 'zehn Uhr dreißig'),
+    never '10:30 Uhr', which speech engines read in different ways."""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(BERLIN).time()
+    return f"{moment.hour} Uhr" + (f" {moment.minute}" if moment.minute else "")
+
+
+_PLACE_PREFIX = re.compile(r"^(?:Hamburg Service vor Ort|Kundenzentrum|Bezirksamt)\s+", re.IGNORECASE)
+
+
+def spoken_place(location_name: str) -> str:
+    """A centre's name as a caller needs it: 'Hamburg Service vor Ort Altona' -> 'Altona',
+    'Hamburg Service vor Ort Volksdorf (mobiles Team)' -> 'Volksdorf, mobiles Team'."""
+    short = _PLACE_PREFIX.sub("", location_name.strip())
+    return re.sub(r"\s*\(([^)]*)\)", r", \1", short).strip()

@@ -21,8 +21,9 @@ from telephony import speech
 from telephony.keypad import interpret_entry
 from telephony.services import TelephonyServices
 from telephony.sms import can_receive_sms, compose, e164
+from german.formatting import spoken_code
 from telephony.state import (
-    CALLBACK_OFFER, MENU, STATE_TTL, TALK, TRANSFER, CallbackRequest, CallState,
+    ANYTHING_ELSE, CALLBACK_OFFER, CODE_OFFER, MENU, STATE_TTL, TALK, TRANSFER, CallbackRequest, CallState,
 )
 from telephony.turn import BotTurn, parse_turn
 from telephony.twiml import spoken_reference
@@ -75,6 +76,11 @@ class CallFlow:
             return self._callback_choice(state, form, digits, said, confidence)
         if digits == "0":  # a person, always
             return self._talk(state, form, REQUEST_HUMAN, "keypad")
+        if state.phase in (CODE_OFFER, ANYTHING_ELSE):
+            answer = self._after_booking(state, form, digits, said)
+            if answer is not None:
+                return answer
+            state.phase = TALK  # the caller asks for something new: the bot takes it
         if state.phase == MENU:
             answer = self._menu_choice(state, form, digits, said)
             if answer is not None:
@@ -151,6 +157,8 @@ class CallFlow:
             return self._transfer(state, words, str(turn.handover.get("reason") or "handover"), reference)
         if wants_person:  # 0 always reaches a person, whatever the bot made of it
             return self._transfer(state, [self.messages.get("no_input_transfer")], "keypad_zero")
+        if turn.booking and turn.booking.get("code") and not turn.hangup:
+            return self._offer_code_repeat(state, turn, announcements)
         spoken = [*turn.texts, *self._read_buttons(turn), *announcements]
         if turn.hangup:
             self.services.store.save(state)
@@ -200,6 +208,80 @@ class CallFlow:
             self.messages.format("button_choice", title=_plain_title(button["title"]), number=number)
             for number, button in enumerate(turn.buttons[:9], start=1)
         ]
+
+    # --- after a booking: the code once more if wanted, then "anything else?" ----------------
+
+    def _offer_code_repeat(self, state: CallState, turn: BotTurn, announcements: list[str]) -> str:
+        """The booked turn says the code once; the caller may hear it again before anything
+        else is said (the SMS and the documents follow in the next turn, so each stays short)."""
+        booking = turn.booking or {}
+        state.booked = {
+            "code": str(booking["code"]),
+            "documents": [str(item) for item in booking.get("documents") or []],
+            "sms": bool(announcements),
+        }
+        offer = self.messages.get("code_repeat_offer")
+        state.phase, state.trouble, state.pending, state.expect, state.options = CODE_OFFER, 0, None, None, []
+        state.last_turn = [*turn.texts, offer]
+        state.question = [offer]
+        self.services.store.save(state)
+        return self._listen(state, state.last_turn)
+
+    def _after_booking(self, state: CallState, form: Mapping[str, str], digits: str, said: str) -> Optional[str]:
+        """The two short questions after a booking; None when the caller wants something else."""
+        if said and speech.mentions(said, self.vocabulary.goodbye_words):
+            return self._goodbye(state)
+        if state.phase == CODE_OFFER:
+            if digits in ("1", "*") or (said and speech.mentions(said, self.vocabulary.menu_repeat_words)):
+                wants_repeat: Optional[bool] = True
+            elif digits == "2":
+                wants_repeat = False
+            else:
+                wants_repeat = speech.yes_or_no(said, self.vocabulary) if said else False
+            if wants_repeat is None and len(said.split()) <= 3:  # "danke", "passt schon"
+                wants_repeat = False
+            if wants_repeat is None:
+                return None
+            booked = state.booked or {}
+            spoken = []
+            if wants_repeat:
+                spoken.append(self.messages.format("code_repeated", code=spoken_code(str(booked.get("code", "")))))
+            if booked.get("sms"):
+                spoken.append(self.messages.get("sms_announce"))
+            elif booked.get("documents"):
+                spoken.append(self.messages.format("documents_spoken", documents_first=", ".join(booked["documents"][:3])))
+            return self._ask_anything_else(state, spoken)
+        # ANYTHING_ELSE
+        if digits == "*":
+            return self._ask_anything_else(state, [])
+        answer = speech.yes_or_no(said, self.vocabulary) if said else None
+        if answer is False:
+            return self._goodbye(state)
+        if answer is True and len(said.split()) <= 2:  # a plain "ja": ask what it is
+            state.phase, state.trouble = TALK, 0
+            state.question = state.last_turn = [self.messages.get("no_question_yet")]
+            self.services.store.save(state)
+            return self._listen(state, state.last_turn)
+        if not said and not digits:
+            if state.trouble >= 1:  # asked twice, no answer: the caller is done
+                return self._goodbye(state)
+            state.trouble += 1
+            self.services.store.save(state)
+            return self._listen(state, state.question)
+        return None
+
+    def _ask_anything_else(self, state: CallState, spoken: list[str]) -> str:
+        question = self.messages.get("anything_else")
+        state.phase, state.trouble = ANYTHING_ELSE, 0
+        state.last_turn, state.question = [*spoken, question], [question]
+        self.services.store.save(state)
+        return self._listen(state, state.last_turn)
+
+    def _goodbye(self, state: CallState) -> str:
+        state.phase = TALK
+        self.services.store.save(state)
+        log.info("call %s: the caller is done; hanging up", state.call_sid)
+        return self.twiml.hangup([self.messages.get("goodbye")])
 
     # --- the caller's input ----------------------------------------------------------------
 
@@ -298,9 +380,12 @@ class CallFlow:
         return self._listen(state, spoken)
 
     def _current_question(self, state: CallState) -> list[str]:
+        """The open question without what led up to it ("Guten Tag. Hier ist …" is not said again)."""
         if state.pending is not None:
             return [self._read_back(state)]
-        return state.question or [self.messages.get("no_question_yet")]
+        if not state.question:
+            return [self.messages.get("no_question_yet")]
+        return [speech.from_first_question(state.question[0]), *state.question[1:]]
 
     def _simple_question(self, state: CallState) -> list[str]:
         if state.pending is not None:

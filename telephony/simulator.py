@@ -13,6 +13,7 @@ running gateway over HTTP (`http_transport`).
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -93,6 +94,7 @@ class SignedPhone:
         root = ET.fromstring(body) if status == 200 and body.strip().startswith(b"<") else None
         exchange = Exchange(path, form, status, root, seconds, headers.get("Server-Timing", ""))
         self.exchanges.append(exchange)
+        _record_spoken(self.call_sid, path, root)
         return exchange
 
     def incoming(self) -> Exchange:
@@ -100,6 +102,17 @@ class SignedPhone:
 
     def hang_up(self) -> Exchange:
         return self.post("/voice/status", CallStatus="completed", CallDuration="60")
+
+
+def _record_spoken(call_sid: str, path: str, root: Optional[ET.Element]) -> None:
+    """With PHONE_SPOKEN_LOG set, append what this answer speaks as one JSON line, so the
+    spoken length of every turn of a test or evaluation run can be measured (eval/phone)."""
+    target = os.environ.get("PHONE_SPOKEN_LOG")
+    if not target or root is None:
+        return
+    line = {"call": call_sid, "path": path.split("?")[0], "says": spoken(root)}
+    with open(target, "a", encoding="utf-8") as log_file:
+        log_file.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def _path_of(url_or_path: str) -> str:

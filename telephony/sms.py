@@ -126,5 +126,10 @@ def compose(kind: str, payload: dict[str, Any], messages: Messages) -> str:
         return messages.format("sms_cancellation", code=code)
     day, time, location = payload.get("day"), payload.get("time"), payload.get("location_name")
     if day and time and location:
-        return messages.format("sms_booking", day=day, time=time, location=location, code=code)
-    return messages.format("sms_booking_short", code=code)
+        body = messages.format("sms_booking", day=day, time=time, location=location, code=code)
+    else:
+        body = messages.format("sms_booking_short", code=code)
+    documents = [str(item) for item in payload.get("documents") or []]
+    if documents:  # the phone does not read the list out when the SMS carries it
+        body += " " + messages.format("sms_documents", documents=", ".join(documents))
+    return body

@@ -12,8 +12,9 @@ from typing import Iterable, Optional
 
 from common.booking_code import ALPHABET as CODE_ALPHABET
 from german.codes import code_character
-from german.formatting import spoken_code
+from german.formatting import spoken_code, spoken_phone
 from german.numbers import digit_string, words_to_digits
+from german.phone import normalise_phone
 from telephony.texts import Vocabulary
 
 _CODE_CHAR = f"[{CODE_ALPHABET}]"
@@ -65,6 +66,16 @@ def chunks(text: str, max_chars: int) -> list[str]:
 def first_question(text: str) -> Optional[str]:
     """The first sentence that asks something ("Wann passt es Ihnen?"), for a simpler reprompt."""
     return next((sentence for sentence in sentences(text) if sentence.endswith("?")), None)
+
+
+def from_first_question(text: str) -> str:
+    """The text from its first question on ("Guten Tag. … Wie kann ich Ihnen helfen?" ->
+    "Wie kann ich Ihnen helfen?"); the whole text when it asks nothing."""
+    parts = sentences(text)
+    for index, sentence in enumerate(parts):
+        if sentence.endswith("?"):
+            return " ".join(parts[index:])
+    return text
 
 
 def _mentions(text: str, words: Iterable[str]) -> bool:
@@ -142,7 +153,15 @@ def critical_kind(text: str, vocabulary: Vocabulary, expected: Optional[str] = N
 def speakable(text: str) -> str:
     """What the caller said, prepared to be read back: codes letter by letter, numbers digit by digit."""
     text = CODE_PATTERN.sub(lambda match: spoken_code(_hyphenated(match.group(0))), text)
-    return _DIGIT_RUN.sub(lambda match: " ".join(ch for ch in match.group(0) if ch.isdigit() or ch == "+"), text)
+    return _DIGIT_RUN.sub(lambda match: _spoken_digits(match.group(0)), text)
+
+
+def _spoken_digits(run: str) -> str:
+    """A phone number as people say it ("null eins sieben sechs, …", never "+ 4 9"); other
+    digit runs digit by digit."""
+    if normalise_phone(run):
+        return spoken_phone(run)
+    return " ".join(ch for ch in run if ch.isdigit())
 
 
 def _hyphenated(code: str) -> str:

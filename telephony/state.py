@@ -27,6 +27,8 @@ TALK = "talk"                      # normal conversation with the bot
 MENU = "menu"                      # the help menu after two reprompts
 TRANSFER = "transfer"              # <Dial> to the hotline is under way
 CALLBACK_OFFER = "callback_offer"  # nobody answered; a callback is offered
+CODE_OFFER = "code_offer"          # just booked: "Soll ich den Code wiederholen?"
+ANYTHING_ELSE = "anything_else"    # after the booking: "Kann ich sonst noch etwas für Sie tun?"
 
 STATE_TTL = timedelta(hours=12)
 
@@ -43,6 +45,7 @@ class CallState:
     pending: Optional[dict[str, Any]] = None            # low-confidence value awaiting yes/no
     reference: Optional[str] = None                     # hand-over reference of a transfer
     sms_sent: list[str] = field(default_factory=list)   # "booking:K7M-4TX" already confirmed
+    booked: Optional[dict[str, Any]] = None             # code, documents, SMS sent: the after-booking turns
     turns: int = 0
 
     def to_json(self) -> str:

@@ -35,6 +35,7 @@ class Vocabulary:
     location_name_prefixes: tuple[str, ...]
     yes_words: tuple[str, ...]
     no_words: tuple[str, ...]
+    goodbye_words: tuple[str, ...]
     menu_repeat_words: tuple[str, ...]
     menu_restart_words: tuple[str, ...]
     menu_human_words: tuple[str, ...]
@@ -60,6 +61,7 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         location_name_prefixes=_words(data.get("location_name_prefixes")),
         yes_words=_words(data.get("yes_words")),
         no_words=_words(data.get("no_words")),
+        goodbye_words=_words(data.get("goodbye_words")),
         menu_repeat_words=_words(data.get("menu_repeat_words")),
         menu_restart_words=_words(data.get("menu_restart_words")),
         menu_human_words=_words(data.get("menu_human_words")),

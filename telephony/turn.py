@@ -9,6 +9,7 @@ gateway acts on, carried in `custom` (each is a separate message in Rasa's outpu
 - {"voice": {"expect": "date" | "booking_code" | "phone_number"}}  the question asks for
   such a value: keypad entry is accepted and a low-confidence answer is read back
 - {"voice": {"hangup": true}}  the conversation is over (after a goodbye)
+- {"voice": {"choices": n}}  the keys 1 to n choose the offers just read out
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class BotTurn:
     cancellation: Optional[dict[str, Any]] = None
     expect: Optional[str] = None
     hangup: bool = False
+    choices: int = 0  # offers the keys 1..n choose (marker), besides buttons and numbered texts
 
     @property
     def empty(self) -> bool:
@@ -65,8 +67,9 @@ def parse_turn(messages: list[dict[str, Any]], vocabulary: Vocabulary) -> BotTur
             _read_markers(turn, custom)
     if turn.buttons:
         turn.options = [button["payload"] for button in turn.buttons]
-    elif numbered:
-        turn.options = [choose_option_payload(number) for number in range(1, min(numbered, 9) + 1)]
+    elif numbered or turn.choices:
+        count = min(max(numbered, turn.choices), 9)
+        turn.options = [choose_option_payload(number) for number in range(1, count + 1)]
     return turn
 
 
@@ -83,3 +86,5 @@ def _read_markers(turn: BotTurn, custom: dict[str, Any]) -> None:
             turn.expect = str(voice["expect"])
         if voice.get("hangup"):
             turn.hangup = True
+        if isinstance(voice.get("choices"), int) and voice["choices"] > 0:
+            turn.choices = voice["choices"]

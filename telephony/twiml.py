@@ -3,8 +3,9 @@
 Every <Say> is German (language="de-DE") in the configured voice; with Polly and Google
 voices the text is wrapped in SSML <prosody rate> (slower suits older callers) and the
 pauses inside spelled codes ("K, 7, M ... 4, T, X") become <break>. Every <Gather> listens
-for speech and keys, in German, with hints, and posts even an empty result back so that
-silence is handled by the gateway and never ends the call.
+for speech and keys, in German, with hints, with barge-in (an answer stops the prompt), and
+posts even an empty result back so that silence is handled by the gateway and never ends
+the call.
 """
 from __future__ import annotations
 
@@ -101,6 +102,8 @@ class TwimlBuilder:
             action=self.gather_url(),
             method="POST",
             action_on_empty_result=True,
+            # the caller may answer as soon as they know: speech or a key stops the prompt
+            barge_in=True,
             speech_timeout=config.speech_timeout,
             timeout=config.gather_timeout + (6 if entry else 0),
         )

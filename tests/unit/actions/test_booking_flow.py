@@ -32,13 +32,20 @@ def test_offers_in_chat_are_buttons_on_the_wished_day_and_each_is_held(booking):
     assert buttons[1]["payload"] == '/choose_option{"ordinal":"2"}'
 
 
-def test_the_phone_gets_fewer_offers_read_out_one_by_one(booking):
+def test_the_phone_gets_at_most_three_offers_in_one_short_list(booking):
     dispatcher, offers = _offer(booking, channel="voice")
-    assert len(offers) <= 3
-    assert responses(dispatcher) == ["utter_offer_slots"] + ["utter_slot_option"] * len(offers) + [
-        "utter_ask_choice_voice"
-    ]
+    assert 1 <= len(offers) <= 3
+    said = responses(dispatcher)
+    assert said[0] == "utter_offer_slots" and said[1] == "utter_slot_option_first"
+    assert set(said[2:-1]) <= {"utter_slot_option_same_day", "utter_slot_option_next"}
+    assert len(said) == len(offers) + 2
+    assert said[-1] == ("utter_ask_choice_voice" if len(offers) > 1 else "utter_ask_choice_voice_single")
+    # the keys 1..n choose: the gateway learns n from the last message
+    assert dispatcher.messages[-1]["custom"] == {"voice": {"choices": len(offers)}}
     assert all("buttons" not in m or not m["buttons"] for m in dispatcher.messages)
+    # all in Altona: the place is said once, in the introduction, by its short name
+    assert dispatcher.messages[0]["at_place"] == " in Altona"
+    assert all(m.get("at_place") == "" for m in dispatcher.messages[1:-1])
 
 
 def test_choosing_the_second_offer_keeps_its_hold_and_frees_the_others(booking):

@@ -93,7 +93,7 @@ def test_silence_during_the_read_back_is_bounded_like_any_silence(make_world):
     first = spoken(phone.silence())
     assert "Habe ich richtig verstanden" in first
     assert "Bitte sagen Sie ja oder nein." in spoken(phone.silence())
-    assert "Drücken Sie die 1" in spoken(phone.silence())
+    assert "Mit der 1" in spoken(phone.silence())
     dial_of(phone.silence())
 
 
@@ -105,4 +105,4 @@ def test_repeated_no_leads_to_the_menu_instead_of_an_endless_read_back(make_worl
     phone.say("nein")
     phone.say("am 3. Dezember", confidence="0.31")
     root = phone.say("nein")
-    assert "Drücken Sie die 1, dann wiederhole ich die letzte Frage." in spoken(root)
+    assert "Mit der 1 wiederhole ich die Frage." in spoken(root)

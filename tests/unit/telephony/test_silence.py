@@ -17,7 +17,7 @@ def test_first_silence_repeats_the_question_with_an_apology(make_world):
     world, phone = _asked_when(make_world)
     root = phone.silence()
     assert spoken(root) == (
-        "Entschuldigung, das habe ich nicht verstanden. "
+        "Entschuldigung, ich habe Sie nicht verstanden. "
         "Wann passt es Ihnen? Sagen Sie zum Beispiel: nächsten Dienstag vormittags. Oder: so bald wie möglich."
     )
     assert gather_of(root).get("actionOnEmptyResult") == "true"
@@ -29,7 +29,7 @@ def test_second_silence_gives_a_simpler_shorter_reprompt_and_names_the_zero_key(
     first = spoken(phone.silence())
     second = spoken(phone.silence())
     assert second == (
-        "Bitte antworten Sie mit wenigen Worten. Wann passt es Ihnen? "
+        "Bitte antworten Sie kurz. Wann passt es Ihnen? "
         "Mit der Taste 0 erreichen Sie einen Menschen."
     )
     assert len(second) < len(first)
@@ -40,7 +40,7 @@ def test_third_silence_offers_the_menu_and_the_fourth_transfers(make_world):
     phone.silence()
     phone.silence()
     menu = phone.silence()
-    assert "Drücken Sie die 1" in spoken(menu) and "Drücken Sie die 0" in spoken(menu)
+    assert "Mit der 1" in spoken(menu) and "Mit der 0" in spoken(menu)
     gather_of(menu)
     transfer = phone.silence()
     dial = dial_of(transfer)
@@ -114,7 +114,7 @@ def test_a_wrong_key_counts_like_silence(make_world):
     phone.press("5")
     phone.press("5")
     menu = phone.press("5")
-    assert "Drücken Sie die 1" in spoken(menu)
+    assert "Mit der 1" in spoken(menu)
     dial_of(phone.press("5"))
 
 

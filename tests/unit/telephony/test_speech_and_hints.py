@@ -79,7 +79,8 @@ def test_yes_and_no(said, answer):
 
 def test_read_back_spells_codes_and_numbers():
     assert speakable("K7M-4TX") == "K, 7, M ... 4, T, X"
-    assert speakable("0171 2345678") == "0 1 7 1 2 3 4 5 6 7 8"
+    assert speakable("0171 2345678") == "0 1 7 1, 2 3 4, 5 6 7 8"  # in groups, as people say it
+    assert "+" not in speakable("+49 171 2345678") and speakable("+49 171 2345678").startswith("0 1 7 1")
     assert speakable("am 3. Dezember") == "am 3. Dezember"
 
 

@@ -127,3 +127,47 @@ def test_every_gather_answer_url_is_unique_so_replays_can_be_told_from_repeated_
     actions = {gather_of(ET.fromstring(builder.gather(["Bitte sagen Sie etwas."]))).get("action")
                for _ in range(50)}
     assert len(actions) == 50
+
+
+def test_every_gather_that_asks_lets_the_caller_barge_in(make_world):
+    world = make_world(ScriptedRasa(GREETING, ASK_WHEN, OFFERS))
+    phone = world.phone()
+    for root in (phone.call(), phone.say("Personalausweis"), phone.say("morgen"), phone.silence(),
+                 phone.press("9"), phone.silence()):
+        gather = gather_of(root)
+        assert gather is not None and gather.get("bargeIn") == "true"
+    entry = TwimlBuilder(VoiceConfig()).gather(["Bitte das Datum."], entry=True)
+    assert ET.fromstring(entry).find("Gather").get("bargeIn") == "true"
+
+
+def test_an_answer_given_during_the_offer_list_is_taken_as_the_choice(make_world):
+    """With barge-in Twilio stops the list and posts what the caller said at once; the answer
+    reaches the bot as the choice, although the list was not read to its end."""
+    world = make_world(ScriptedRasa(GREETING, ASK_WHEN, OFFERS, [{"text": "Auf welchen Namen?"}]))
+    phone = world.phone()
+    phone.call()
+    phone.say("Personalausweis")
+    offers = phone.say("morgen")
+    assert gather_of(offers).get("bargeIn") == "true"
+    root = phone.say("den ersten")
+    assert world.rasa.messages[-1] == "den ersten"
+    assert spoken(root) == "Auf welchen Namen?"
+    assert phone.press("1") is not None
+
+
+SHORT_OFFERS = [
+    {"text": "Frei ist in Altona:"},
+    {"text": "Dienstag, 1. Dezember, um 9 Uhr 30."},
+    {"text": "Oder um 10 Uhr."},
+    {"text": "Welcher passt Ihnen? Oder sagen Sie: weitere Termine.", "custom": {"voice": {"choices": 2}}},
+]
+
+
+def test_the_keys_choose_the_offers_the_bot_marked_as_choices(make_world):
+    world = make_world(ScriptedRasa(GREETING, SHORT_OFFERS, [{"text": "Auf welchen Namen?"}]))
+    phone = world.phone()
+    phone.call()
+    phone.say("Personalausweis morgen in Altona")
+    assert spoken(phone.press("3")).startswith("Diese Taste ist gerade nicht belegt.")
+    phone.press("2")
+    assert world.rasa.messages[-1] == '/choose_option{"ordinal":"2"}'

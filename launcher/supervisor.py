@@ -167,8 +167,7 @@ def run_in_foreground(start: Callable[[], None], stack: Supervisor, stop: Callab
     """Start everything, print `ready`, watch until Ctrl-C / SIGTERM or a child dies, then stop
     everything. Returns the exit code."""
     # SIGINT may arrive ignored when started from a script: install both handlers explicitly
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     print(banner, flush=True)
     try:
@@ -189,4 +188,6 @@ def run_in_foreground(start: Callable[[], None], stack: Supervisor, stop: Callab
         return 1
     finally:
         stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         print("· stopped.", flush=True)

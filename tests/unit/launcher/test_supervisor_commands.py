@@ -117,3 +117,14 @@ def test_the_production_profile_gets_a_stable_key_and_the_production_checks(tmp_
 def test_spare_ports_differ():
     ports = free_ports(7)
     assert len(set(ports)) == 7 and all(p > 0 for p in ports)
+
+
+def test_make_run_prod_refuses_an_open_api_before_starting_anything(tmp_path, monkeypatch, capsys):
+    from launcher import prod
+
+    for name, value in {**EXTERNAL, "RASA_ENABLE_API": "true"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("RASA_API_TOKEN", raising=False)
+    monkeypatch.setattr(prod.Supervisor, "start_all", lambda self: pytest.fail("started"))
+    assert prod.main(["--var", str(tmp_path / "prod")]) == 2
+    assert "RASA_API_TOKEN" in capsys.readouterr().err

@@ -18,7 +18,6 @@ import subprocess
 import sys
 from collections import defaultdict
 from datetime import date
-from pathlib import Path
 from typing import Any, Optional
 
 import pytest
@@ -221,9 +220,9 @@ def test_the_web_chat_script_sends_the_number_in_the_body_not_the_url():
 
 def test_every_engine_hides_sql_parameters(tmp_path, postgres_url):
     from booking_adapter.db import create_engines
+    from common.settings import Settings
     from handover.store import build_engine
     from monitoring.tracker import tracker_engine
-    from common.settings import Settings
     from telephony.services import build_store
 
     engines = [*create_engines(f"sqlite:///{tmp_path / 'b.db'}").__dict__.values(),

@@ -11,7 +11,12 @@ import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from common.settings import DEV_SECRET_KEY, Settings, SettingsError, ensure_secret_key_file
+from common.settings import (
+    DEV_SECRET_KEY,
+    Settings,
+    SettingsError,
+    ensure_secret_key_file,
+)
 from gateway import create_app
 
 from .conftest import PASSWORD, STRONG_KEY, ScriptedRasa, production_env, sign_in

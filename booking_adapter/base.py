@@ -294,6 +294,7 @@ class GridBookingPort(BookingPort):
         if deadline >= earliest:
             before = self.find_slots(SlotQuery((MOVE_SERVICE,), locations, earliest=earliest,
                                                latest=deadline, limit=5, channel=channel))
+        first: Optional[Slot]
         if before:
             first = before[0]
         else:

@@ -41,11 +41,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def slot_dict(slot: Slot) -> dict[str, Any]:
-    return _jsonable(asdict(slot))
+    out: dict[str, Any] = _jsonable(asdict(slot))
+    return out
 
 
 def appointment_dict(appointment: Appointment) -> dict[str, Any]:
-    return _jsonable(asdict(appointment))
+    out: dict[str, Any] = _jsonable(asdict(appointment))
+    return out
 
 
 def _when(moment: datetime) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy import create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -47,7 +48,7 @@ def _sqlite_engine(url: URL, immediate: bool) -> Engine:
                            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:  # pragma: no cover - trivial
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -57,7 +58,7 @@ def _sqlite_engine(url: URL, immediate: bool) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # pragma: no cover - trivial
+    def _on_begin(connection: Connection) -> None:  # pragma: no cover - trivial
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

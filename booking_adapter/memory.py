@@ -231,7 +231,10 @@ class InMemoryBookingPort(GridBookingPort):
     def list_appointments(self, start: Optional[date] = None, end: Optional[date] = None) -> list[Appointment]:
         with self._lock:
             rows = [r.appointment for r in self._appointments.values()]
-        day = lambda a: a.start.astimezone(BERLIN).date()  # noqa: E731
+
+        def day(a: Appointment) -> date:
+            return a.start.astimezone(BERLIN).date()
+
         return sorted((a for a in rows if (start is None or day(a) >= start) and (end is None or day(a) <= end)),
                       key=lambda a: (a.start, a.code))
 

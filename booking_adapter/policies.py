@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from common.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,7 @@ class Policies:
             raise ValueError("hold_minutes must be positive and booking_window_days not negative")
 
     @classmethod
-    def from_settings(cls, settings) -> "Policies":
+    def from_settings(cls, settings: Settings) -> Policies:
         return cls(
             hold_minutes=settings.hold_minutes,
             max_holds_per_conversation=settings.max_holds_per_conversation,

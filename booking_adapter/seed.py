@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from booking_adapter.catalogue import Catalogue
 from booking_adapter.db import Engines
 from booking_adapter.migrate import head_revision, upgrade
 from booking_adapter.models import LocationRow, ServiceRow
+from common.sql import rowcount
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class SeedReport:
     retired_services: int
 
 
-def _location_definition(catalogue: Catalogue, key: str) -> dict:
+def _location_definition(catalogue: Catalogue, key: str) -> dict[str, Any]:
     defn = catalogue.locations[key]
     return {
         "service_keys": list(defn.location.service_keys),
@@ -44,19 +46,20 @@ def upsert_catalogue(session: Session, catalogue: Catalogue) -> tuple[int, int]:
         row.definition = _location_definition(catalogue, key)
         session.add(row)
     for key, service in catalogue.services.items():
-        row = session.get(ServiceRow, key) or ServiceRow(key=key)
-        row.name, row.duration_minutes, row.fee, row.active = service.name, service.duration_minutes, service.fee, True
-        row.definition = {**{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(service).items()},
-                          "source": catalogue.sources.get("services")}
-        row.updated_at = now
-        session.add(row)
+        service_row = session.get(ServiceRow, key) or ServiceRow(key=key)
+        service_row.name, service_row.duration_minutes = service.name, service.duration_minutes
+        service_row.fee, service_row.active = service.fee, True
+        service_row.definition = {**{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(service).items()},
+                                  "source": catalogue.sources.get("services")}
+        service_row.updated_at = now
+        session.add(service_row)
     # rows no longer in the YAML stay (old appointments refer to them) but are retired
-    retired_locations = session.execute(
+    retired_locations = rowcount(session.execute(
         update(LocationRow).where(LocationRow.key.not_in(list(catalogue.locations)), LocationRow.active.is_(True))
-        .values(active=False)).rowcount
-    retired_services = session.execute(
+        .values(active=False)))
+    retired_services = rowcount(session.execute(
         update(ServiceRow).where(ServiceRow.key.not_in(list(catalogue.services)), ServiceRow.active.is_(True))
-        .values(active=False)).rowcount
+        .values(active=False)))
     return retired_locations, retired_services
 
 

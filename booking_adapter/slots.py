@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import IntEnum
 from functools import lru_cache
-from typing import Iterable, NamedTuple, Optional, Sequence
+from typing import Callable, Iterable, NamedTuple, Optional, Sequence
 
 import holidays
 
@@ -117,7 +117,7 @@ class DayGrid:
     open_mask: int
     class_masks: tuple[tuple[int, ...], ...]  # [counter index][CellClass] -> mask
     noon_bit: int
-    _allowed_cache: dict = field(default_factory=dict, compare=False, repr=False)
+    _allowed_cache: dict[frozenset[CellClass], tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def counters(self) -> int:
@@ -256,7 +256,7 @@ def pick_diverse(candidates: Iterable[Candidate], limit: int, spread_units: int 
         return all(abs(c.unit - p.unit) >= distance for p in picked
                    if not same_place or p.location_key == c.location_key)
 
-    rules = (
+    rules: tuple[Callable[[Candidate], bool], ...] = (
         lambda c: (c.location_key, c.half_day) not in halves and far(c, spread_units, False),
         lambda c: (c.location_key, c.half_day) not in halves and far(c, 1, False),
         lambda c: far(c, UNITS_PER_HOUR, True) and far(c, 1, False),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import String, bindparam, cast, delete, func, insert, select, text, update
+from sqlalchemy import Select, String, bindparam, cast, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +48,7 @@ from booking_adapter.port import (
 )
 from booking_adapter.slots import UNIT_SECONDS, day_bounds, unit_start
 from common.clock import BERLIN, Clock
+from common.sql import rowcount
 
 STALE_HOLDS = timedelta(days=1)  # expired hold rows older than this are deleted
 CODE_ATTEMPTS = 8
@@ -89,7 +90,7 @@ class SqlAlchemyBookingPort(GridBookingPort):
         return [(key, counter, map(int, units.split(","))) for key, counter, units in rows]
 
     @staticmethod
-    def _occupied_statement(is_sqlite: bool):
+    def _occupied_statement(is_sqlite: bool) -> Select[tuple[str, int, str]]:
         unit = OccupancyRow.unit
         joined = func.group_concat(unit) if is_sqlite else func.string_agg(cast(unit, String), ",")
         return (
@@ -163,7 +164,7 @@ class SqlAlchemyBookingPort(GridBookingPort):
         with self._write.begin() as session:
             self._lock(session, f"conversation:{conversation_id}")
             active = session.scalar(select(func.count()).select_from(HoldRow).where(
-                HoldRow.conversation_id == conversation_id, HoldRow.expires_at > now))
+                HoldRow.conversation_id == conversation_id, HoldRow.expires_at > now)) or 0
             if active >= self.policies.max_holds_per_conversation:
                 raise HoldLimitReached(f"{conversation_id} already holds {active} slots")
             session.execute(delete(HoldRow).where(HoldRow.expires_at < now - STALE_HOLDS))
@@ -213,10 +214,10 @@ class SqlAlchemyBookingPort(GridBookingPort):
                     self._lock(session, f"phone:{phone}")
                     self._check_phone_limit(session, phone, keys, now)
                 row = self._new_appointment(session, hold, keys, contact, phone, channel, now)
-                moved = session.execute(
+                moved = rowcount(session.execute(
                     update(OccupancyRow).where(OccupancyRow.hold_id == hold.id)
                     .values(hold_id=None, expires_at=None, appointment_id=row.id)
-                ).rowcount
+                ))
                 if moved != hold_units(hold):
                     raise HoldExpired(f"hold {hold_id} lost its cells")
                 session.execute(delete(HoldRow).where(HoldRow.id == hold.id))
@@ -293,10 +294,10 @@ class SqlAlchemyBookingPort(GridBookingPort):
             hold, expired = self._live_hold(session, hold_id, now)
             if hold is not None:
                 session.execute(delete(OccupancyRow).where(OccupancyRow.appointment_id == row.id))
-                moved = session.execute(
+                moved = rowcount(session.execute(
                     update(OccupancyRow).where(OccupancyRow.hold_id == hold.id)
                     .values(hold_id=None, expires_at=None, appointment_id=row.id)
-                ).rowcount
+                ))
                 if moved != hold_units(hold):
                     raise HoldExpired(f"hold {hold_id} lost its cells")
                 keys = hold.service_keys.split(",")
@@ -385,7 +386,7 @@ class SqlAlchemyBookingPort(GridBookingPort):
                        | AppointmentRow.email.is_not(None))
                 .values(contact_name="", phone=None, email=None, updated_at=self.now())
             )
-            return result.rowcount or 0
+            return rowcount(result)
 
 
 def hold_units(hold: HoldRow) -> int:

@@ -106,7 +106,7 @@ class Settings:
     walk_in_reserve_percent: int
     secret_key: str
     log_level: str
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
     # --- telephony (Twilio voice channel, see docs/telephony.md)
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""

@@ -9,13 +9,13 @@ from booking_adapter.port import BookingPort
 from common.settings import Settings, check_deployable
 from gateway.errors import register_error_handlers
 from gateway.messages import load_messages
-from gateway.rasa_client import RasaClient
+from gateway.rasa_client import ChatBot
 from gateway.rasa_pool import rasa_client_for
 
 
 def create_app(
     settings: Optional[Settings] = None,
-    rasa: Optional[RasaClient] = None,
+    rasa: Optional[ChatBot] = None,
     booking: Optional[BookingPort] = None,
     handover=None,  # handover.store.SqlHandoverStore; built from the settings when None
 ) -> Flask:

@@ -11,7 +11,7 @@ A turn that was sent and then timed out or was cut is never repeated: it may sti
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Optional, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -32,6 +32,15 @@ def retrying_session(connect_retries: int = CONNECT_RETRIES, backoff_factor: flo
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+class ChatBot(Protocol):
+    """What the gateway asks of the bot: one user turn in, the bot's messages out (the Rasa
+    client, a pool of them, or a fake in tests and benchmarks)."""
+
+    def send(
+        self, channel: str, sender: str, message: str, metadata: Optional[dict[str, Any]] = None
+    ) -> list[dict[str, Any]]: ...
 
 
 class RasaUnavailable(Exception):

@@ -211,7 +211,8 @@ def _safe_date(year: int, month: int, day: int) -> Optional[date]:
 
 
 def _month_end(day: date) -> date:
-    return day + relativedelta(day=31)
+    end: date = day + relativedelta(day=31)
+    return end
 
 
 def _week_start(day: date) -> date:
@@ -253,7 +254,7 @@ class _Parser:
         self.alternative: Optional[date] = None
 
     # -- consuming matched text so no expression is read twice
-    def _take(self, pattern: str, handler: Callable[[re.Match], Optional[bool]]) -> None:
+    def _take(self, pattern: str, handler: Callable[[re.Match[str]], Optional[bool]]) -> None:
         """Hand every match to handler and blank it out, unless the handler returns False."""
         out = []
         last = 0
@@ -266,7 +267,7 @@ class _Parser:
         out.append(self.s[last:])
         self.s = "".join(out)
 
-    def _pre(self, match: re.Match) -> str:
+    def _pre(self, match: re.Match[str]) -> str:
         return self.s[max(0, match.start() - 24):match.start()]
 
     def parse(self) -> Optional[When]:
@@ -304,7 +305,7 @@ class _Parser:
 
     def _in_hours(self, s: str) -> str:
         """"in zwei Stunden", "in einer halben Stunde", "in 30 Minuten": today (or tomorrow) at that time."""
-        def relative(match: re.Match) -> str:
+        def relative(match: re.Match[str]) -> str:
             amount = match.group(1)
             n = 1.5 if amount in ("anderthalb", "eineinhalb") else (0.5 if "halb" in amount else
                                                                        (int(amount) if amount.isdigit() else 1))
@@ -321,7 +322,7 @@ class _Parser:
     def _parts(self) -> None:
         f = self.found
 
-        def part(match: re.Match) -> None:
+        def part(match: re.Match[str]) -> None:
             word = match.group(1)
             key = {"früh": "früh", "morgens": "morgens", "vormittag": "vormittags", "vormittags": "vormittags",
                    "mittag": "mittags", "mittags": "mittags", "mittagszeit": "mittags", "mittagspause": "mittags",
@@ -329,10 +330,10 @@ class _Parser:
                    "abend": "abends", "abends": "abends", "nachts": "nachts"}[word]
             f.parts.append(key)
 
-        def from_noon(match: re.Match) -> None:
+        def from_noon(match: re.Match[str]) -> None:
             f.bound_from = (12, 0)
 
-        def until_noon(match: re.Match) -> None:
+        def until_noon(match: re.Match[str]) -> None:
             f.bound_to = (12, 0)
 
         self._take(r"\b(?:ab|nach)\s+(?:dem\s+)?mittag\b", from_noon)
@@ -340,7 +341,7 @@ class _Parser:
         self._take(r"\b(früh|morgens|vormittags?|mittags?|mittagszeit|mittagspause|nachmittags?|spätnachmittags"
                    r"|abends?|nachts)\b", part)
 
-        def after_work(match: re.Match) -> None:
+        def after_work(match: re.Match[str]) -> None:
             f.bound_from = (17, 0)
 
         self._take(r"\bnach (?:dem |der )?(?:feierabend|arbeit)\b", after_work)
@@ -349,18 +350,18 @@ class _Parser:
     def _dates(self) -> None:
         f = self.found
 
-        def add(day: Optional[date], match: re.Match, kind: str = "day") -> bool:
+        def add(day: Optional[date], match: re.Match[str], kind: str = "day") -> bool:
             if day is None:
                 return False
             f.items.append(_Item(day, day, match.start(), kind, self._pre(match)))
             return True
 
-        def iso(match: re.Match) -> bool:
+        def iso(match: re.Match[str]) -> bool:
             return add(_safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3))), match)
 
         self._take(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", iso)
 
-        def nth_weekday(match: re.Match) -> bool:
+        def nth_weekday(match: re.Match[str]) -> bool:
             nth = match.group(1)
             weekday = WEEKDAYS.index(match.group(2)) if match.group(2) != "tag" else None
             month = _MONTH_WORDS.get(match.group(3)) if match.group(3) not in ("monats", "monat") else None
@@ -368,10 +369,12 @@ class _Parser:
             day = self._nth_weekday(nth, weekday, month, year)
             return add(day, match)
 
-        def month_half(match: re.Match) -> bool:
+        def month_half(match: re.Match[str]) -> bool:
             second = match.group(1).startswith(("2", "zweit"))
             name = match.group(2) or match.group(3)
             month = _MONTH_WORDS.get(name) if name and name not in ("monats", "monat") else self.today.month
+            if month is None:
+                return False
             first_day = self._day_month(16 if second else 1, month, None)
             if first_day is None:
                 return False
@@ -389,14 +392,14 @@ class _Parser:
         self._take(r"\b(\d\.|letzte[nrs]?|vorletzte[nrs]?)\s+(" + "|".join(WEEKDAYS) + r"|tag)\s+(?:im|in|des|vom|diese[ns]?)\s+(?:monat\s+)?("
                    + months_or_this + r")\b\.?(?:\s*(\d{4}))?", nth_weekday)
 
-        def full(match: re.Match) -> bool:
+        def full(match: re.Match[str]) -> bool:
             year = int(match.group(3))
             year += 2000 if year < 100 else 0
             return add(_safe_date(year, int(match.group(2)), int(match.group(1))), match)
 
         self._take(r"(?<![\d:])(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})\b(?!\s*uhr)(?![:.]\d)", full)
 
-        def two_days_one_month(match: re.Match) -> bool:
+        def two_days_one_month(match: re.Match[str]) -> bool:
             month = _MONTH_WORDS[match.group(4)]
             a = self._day_month(int(match.group(1)), month, None)
             b = self._day_month(int(match.group(3)), month, None)
@@ -409,7 +412,7 @@ class _Parser:
         self._take(r"(?<![\d:])(\d{1,2})\.?\s*(oder|und|bis|-)\s*(?:zum\s+|den\s+|dem\s+)?(\d{1,2})\.?\s*(" + _MONTH_RE + r")\b\.?",
                    two_days_one_month)
 
-        def with_month_name(match: re.Match) -> bool:
+        def with_month_name(match: re.Match[str]) -> bool:
             month = _MONTH_WORDS[match.group(2)]
             year = self._year(match.group(3))
             return add(self._day_month(int(match.group(1)), month, year), match)
@@ -417,25 +420,25 @@ class _Parser:
         self._take(r"(?<![\d:])(\d{1,2})\.?\s*(?:de[nrs]\s+)?(" + _MONTH_RE + r")\b\.?(?:\s*(\d{4}|nächste[ns]? jahr(?:es)?"
                    r"|\d{2}(?![\d:.])(?!\s*(?:uhr|h\b|bis|-|und|oder))))?", with_month_name)
 
-        def month_first(match: re.Match) -> bool:
+        def month_first(match: re.Match[str]) -> bool:
             return add(self._day_month(int(match.group(2)), _MONTH_WORDS[match.group(1)], self._year(match.group(3))), match)
 
         self._take(r"\b(" + _MONTH_RE + r")\s+(?:de[nrm]\s+)?(\d{1,2})\b\.?(?![:.]?\d)(?!\s*(?:uhr|h\b|termin|leute|personen|mal))"
                    r"(?:\s*(\d{4}))?", month_first)
 
-        def day_month(match: re.Match) -> bool:
+        def day_month(match: re.Match[str]) -> bool:
             if re.search(r"\b(?:um|gegen)\s*$", self._pre(match)):
                 return False
             return add(self._day_month(int(match.group(1)), int(match.group(2)), None), match)
 
         self._take(r"(?<![\d:])(\d{1,2})\.\s?(\d{1,2})(?:\.|\b)(?!\s*uhr)(?![:.]?\d)", day_month)
 
-        def slash(match: re.Match) -> bool:
+        def slash(match: re.Match[str]) -> bool:
             return add(self._day_month(int(match.group(1)), int(match.group(2)), None), match)
 
         self._take(r"(?<![\d:/])(\d{1,2})/(\d{1,2})\b(?!/)", slash)
 
-        holidays = {
+        holidays: dict[str, Callable[[int], Optional[tuple[date, date]]]] = {
             "heiligabend": lambda y: (date(y, 12, 24), date(y, 12, 24)),
             "heiligen abend": lambda y: (date(y, 12, 24), date(y, 12, 24)),
             "weihnachten": lambda y: (date(y, 12, 24), date(y, 12, 26)),
@@ -447,7 +450,7 @@ class _Parser:
             "sommerferien": lambda y: SUMMER_HOLIDAYS_HH.get(y),
         }
 
-        def holiday(match: re.Match) -> bool:
+        def holiday(match: re.Match[str]) -> bool:
             make = holidays[match.group(1)]
             found = make(self.today.year)
             if (found is None or found[1] < self.today) and not self.prefer_past:
@@ -514,7 +517,7 @@ class _Parser:
         f = self.found
         parts = f.parts
 
-        def spoken(pattern: str, build) -> None:
+        def spoken(pattern: str, build: Callable[[re.Match[str]], Optional[tuple[int, int]]]) -> None:
             out, last = [], 0
             for match in re.finditer(pattern, self.s):
                 value = build(match)
@@ -536,7 +539,7 @@ class _Parser:
             total = (h * 60 - minutes) % (24 * 60)
             return total // 60, total % 60
 
-        def around_half(match: re.Match) -> Optional[tuple[int, int]]:
+        def around_half(match: re.Match[str]) -> Optional[tuple[int, int]]:
             h = hour_of(match.group(3))
             m = int(match.group(1))
             if h is None or not 1 <= m <= 14:
@@ -552,7 +555,7 @@ class _Parser:
         spoken(r"\bviertel vor (\d{1,2})\b(?!\.\d|:)", lambda m: minus(int(m.group(1)), 15) if hour_of(m.group(1)) else None)
         spoken(r"\bviertel (\d{1,2})\b(?!\.\d|:)", lambda m: minus(int(m.group(1)), 45) if hour_of(m.group(1)) else None)
 
-        def minutes_around(match: re.Match) -> Optional[tuple[int, int]]:
+        def minutes_around(match: re.Match[str]) -> Optional[tuple[int, int]]:
             m, h = int(match.group(1)), hour_of(match.group(3))
             if h is None or not 1 <= m <= 29 or h > 12:
                 return None
@@ -562,14 +565,14 @@ class _Parser:
 
         clock = r"(\d{1,2})(?:[:.](\d{2})(?:\s*(?:uhr|h)\b)?|\s*uhr(?:\s+(\d{1,2})\b(?!\.))?|\s*h\b)?"
 
-        def value(match: re.Match, offset: int) -> Optional[tuple[int, int]]:
+        def value(match: re.Match[str], offset: int) -> Optional[tuple[int, int]]:
             h = int(match.group(offset))
             m = match.group(offset + 1) or match.group(offset + 2)
             return _hour(h, int(m) if m else 0, parts)
 
         not_a_unit = r"(?!\s*(?:tag|woche|monat|jahr|minute|stunde|person|termin|leute)|\.\s?\d|\d|:)"
 
-        def between(match: re.Match) -> bool:
+        def between(match: re.Match[str]) -> bool:
             a, b = value(match, 1), value(match, 4)
             if a is None or b is None:
                 return False
@@ -581,7 +584,7 @@ class _Parser:
         self._take(r"\b(?:zwischen|von)\s+" + clock + r"\s+(?:und|bis)\s+" + clock + not_a_unit, between)
         self._take(r"(?<![\d.:])(\d{1,2})(?:[:.](\d{2}))?()\s*(?:-|bis)\s*(\d{1,2})(?:[:.](\d{2}))?()\s*uhr\b", between)
 
-        def lower(match: re.Match) -> bool:
+        def lower(match: re.Match[str]) -> bool:
             v = value(match, 1)
             if v is None:
                 return False
@@ -590,7 +593,7 @@ class _Parser:
 
         self._take(r"\b(?:ab|nach|frühestens(?: um| ab)?|nicht vor|später als|ab etwa|ab ca)\s+" + clock + not_a_unit, lower)
 
-        def upper(match: re.Match) -> bool:
+        def upper(match: re.Match[str]) -> bool:
             v = value(match, 1)
             if v is None:
                 return False
@@ -600,7 +603,7 @@ class _Parser:
         self._take(r"\b(?:vor|bis|spätestens(?: um| bis)?|bis spätestens(?: um)?|nicht nach|früher als|bis etwa|bis ca)\s+"
                    + clock + not_a_unit, upper)
 
-        def exact(match: re.Match) -> bool:
+        def exact(match: re.Match[str]) -> bool:
             v = value(match, 1)
             if v is None:
                 return False
@@ -616,7 +619,7 @@ class _Parser:
         f = self.found
         offsets = {"vorgestern": -2, "gestern": -1, "heute": 0, "morgen": 1, "übermorgen": 2, "überübermorgen": 3}
 
-        def word(match: re.Match) -> bool:
+        def word(match: re.Match[str]) -> bool:
             n = offsets[match.group(1)]
             day = self.today + timedelta(days=n)
             f.items.append(_Item(day, day, match.start(), "rel", self._pre(match)))
@@ -640,21 +643,21 @@ class _Parser:
                 return relativedelta(months=int(n), days=15 if n % 1 else 0)
             return None
 
-        def ahead(match: re.Match) -> bool:
+        def ahead(match: re.Match[str]) -> bool:
             if match.group(1) in ("paar", "ein paar"):
                 f.items.append(_Item(self.today + timedelta(days=2), self.today + timedelta(days=4), match.start(),
                                      "range", self._pre(match)))
                 return True
             n = amount(match.group(1))
             step = delta(n, match.group(2)) if n is not None else None
-            if step is None or n > 400:
+            if n is None or step is None or n > 400:
                 return False
             day = self.today + step
             f.items.append(_Item(day, day, match.start(), "ahead", self._pre(match),
                                  weeks_ahead=match.group(2).startswith("woche")))
             return True
 
-        def within(match: re.Match) -> bool:
+        def within(match: re.Match[str]) -> bool:
             text = match.group(1)
             n = amount(text) if text else None
             unit = match.group(2)
@@ -662,7 +665,7 @@ class _Parser:
                 last = self.today + timedelta(days=3 if unit.startswith("tag") else 13)
             else:
                 step = delta(n, unit) if n is not None else None
-                if step is None or n > 400:
+                if n is None or step is None or n > 400:
                     return False
                 last = self.today + step
             f.items.append(_Item(self.today, last, match.start(), "range", ""))
@@ -672,10 +675,10 @@ class _Parser:
         self._take(r"\b(?:in|innerhalb von|binnen)\s+" + count + r"\s+(tage[n]?|tag|wochen?|monate?n?)\b", ahead)
         self._take(r"\b" + count + r"\s+(tage[n]?|tag|wochen?|monate?n?)\s+später\b", ahead)
 
-        def ago(match: re.Match) -> bool:
+        def ago(match: re.Match[str]) -> bool:
             n = amount(match.group(1))
             step = delta(n, match.group(2)) if n is not None else None
-            if step is None or n > 400:
+            if n is None or step is None or n > 400:
                 return False
             day = self.today - step
             f.items.append(_Item(day, day, match.start(), "rel", ""))
@@ -700,13 +703,13 @@ class _Parser:
                 return -1
             return 0
 
-        def workdays(match: re.Match) -> bool:
+        def workdays(match: re.Match[str]) -> bool:
             f.workdays = True
             return True
 
         self._take(r"\b(?:werktags|wochentags|unter der woche|an einem werktag|an einem wochentag|montags? bis freitags?)\b", workdays)
 
-        def week(match: re.Match) -> bool:
+        def week(match: re.Match[str]) -> bool:
             part, word = match.group(1), match.group(2)
             k = offset(word)
             monday = this_monday + timedelta(days=7 * k)
@@ -721,7 +724,7 @@ class _Parser:
         self._take(r"\b(?:(anfang|mitte|ende)\s+(?:der\s+|dieser\s+)?)?(?:(?:in|im laufe|im lauf)\s+(?:der\s+)?)?" + qualifier
                    + r"?\s*woche\b(?!nende)", week)
 
-        def weekend(match: re.Match) -> bool:
+        def weekend(match: re.Match[str]) -> bool:
             k = offset(match.group(1))
             saturday = this_monday + timedelta(days=5)
             if (self.today.weekday() == 6 and k != -1) or (self.today.weekday() == 5 and k == 1):
@@ -735,7 +738,7 @@ class _Parser:
 
         self._take(r"\b(?:am\s+|übers?\s+)?" + qualifier + r"?\s*wochenende\b", weekend)
 
-        def calendar_week(match: re.Match) -> bool:
+        def calendar_week(match: re.Match[str]) -> bool:
             number = int(match.group(1) or match.group(2))
             try:
                 monday = date.fromisocalendar(self.today.year, number, 1)
@@ -762,7 +765,7 @@ class _Parser:
                 return first.replace(day=21), _month_end(first)
             return first, _month_end(first)
 
-        def relative_month(match: re.Match) -> bool:
+        def relative_month(match: re.Match[str]) -> bool:
             part, word = match.group(1), match.group(2) or ""
             k = 2 if word.startswith("über") else 1 if word.startswith(("nächst", "kommend", "folgend")) else \
                 -1 if word.startswith(("letzt", "vorig", "vergangen")) else 0
@@ -777,7 +780,7 @@ class _Parser:
         self._take(r"\b(anfang|mitte|ende)\s+(?:des\s+)?monats\b|\bmonats(ende|anfang|mitte)\b()",
                    lambda m: self._month_part_word(m, part_range))
 
-        def named_month(match: re.Match) -> bool:
+        def named_month(match: re.Match[str]) -> bool:
             part, month = match.group(1), _MONTH_WORDS[match.group(2)]
             year = self._year(match.group(3))
             if year is None:
@@ -798,7 +801,7 @@ class _Parser:
         self._take(r"\b(?:(anfang|mitte|ende)\s+|(?:im|in)\s+)(?:(?:im|in)\s+)?(" + abbreviations
                    + r")\b\.?(?:\s*(\d{4}))?", named_month)
 
-    def _month_part_word(self, match: re.Match, part_range) -> bool:
+    def _month_part_word(self, match: re.Match[str], part_range: Callable[[date, str], tuple[date, date]]) -> bool:
         part = match.group(1) or {"ende": "ende", "anfang": "anfang", "mitte": "mitte"}[match.group(2)]
         a, b = part_range(self.today.replace(day=1), part)
         self.found.items.append(_Item(a, b, match.start(), "month", self._pre(match)))
@@ -817,7 +820,7 @@ class _Parser:
                 return _WD_ABBR.index(word)
             return WEEKDAYS.index(re.sub(r"s$", "", word))
 
-        def ranged(match: re.Match) -> bool:
+        def ranged(match: re.Match[str]) -> bool:
             a, b = index(match.group(1)), index(match.group(2))
             if b < a:
                 return False
@@ -829,7 +832,7 @@ class _Parser:
         either = names + r"|mo|di|mi|do|fr|sa|so"
         self._take(r"\b(?:von\s+|vom\s+)?(" + either + r")\.?(?:\s+bis\s+|\s*-\s*)(" + either + r")\b\.?", ranged)
 
-        def negated(match: re.Match) -> bool:
+        def negated(match: re.Match[str]) -> bool:
             for word in re.findall(names + r"|" + abbr, match.group(0)):
                 f.excluded.add(index(word.rstrip("s") if word.rstrip("s") in WEEKDAYS else word))
             return True
@@ -837,7 +840,7 @@ class _Parser:
         self._take(r"\b(?:nicht|außer|kein(?:en)?|ohne)\s+(?:am\s+|an\s+einem\s+|den\s+|die\s+|an\s+)?(?:(?:" + names
                    + r")s?(?:\s+(?:und|oder|,)\s+)?)+", negated)
 
-        def weekday(match: re.Match) -> bool:
+        def weekday(match: re.Match[str]) -> bool:
             word = match.group(2)
             plural = (word.endswith("s") and word.rstrip("s") in WEEKDAYS and not word.endswith(".")) or bool(
                 re.search(r"\b(?:jeden|immer|an einem|an einen|nur)\s*$", self._pre(match)))
@@ -851,7 +854,7 @@ class _Parser:
     def _day_of_month(self) -> None:
         f = self.found
 
-        def day_only(match: re.Match) -> bool:
+        def day_only(match: re.Match[str]) -> bool:
             n = int(match.group(1))
             if not 1 <= n <= 31:
                 return False
@@ -896,7 +899,7 @@ class _Parser:
             days = sorted({w[0] for w in named})
             plural = any(w[2] for w in named)
             qualifier = next((w[1] for w in named if w[1]), "")
-            if first is not None:
+            if first is not None and last is not None:
                 joined = re.compile(r"\b(?:oder|und)\s*(?:am\s+|den\s+)?$")
                 outside = not any((first + timedelta(days=i)).weekday() in days
                                   for i in range(min((last - first).days + 1, 7)))

@@ -44,7 +44,8 @@ _SUMMARY_FILE = Path(__file__).with_name("summary_de.yml")
 @lru_cache(maxsize=1)
 def german() -> dict[str, Any]:
     """The German words of summaries and labels (handover/summary_de.yml)."""
-    return yaml.safe_load(_SUMMARY_FILE.read_text(encoding="utf-8"))
+    words: dict[str, Any] = yaml.safe_load(_SUMMARY_FILE.read_text(encoding="utf-8"))
+    return words
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _offered_text(offers: Iterable[Mapping[str, Any]]) -> str:
             items.append(words["offered_item"].format(**{k: offer.get(k, "") for k in ("day", "time", "location_name")}))
         except (AttributeError, KeyError):
             continue
-    return words["offered_joiner"].join(items)
+    return str(words["offered_joiner"]).join(items)
 
 
 def build_summary(fields: Mapping[str, Any], callback_number: Optional[str] = None) -> str:
@@ -177,7 +178,7 @@ def build_summary(fields: Mapping[str, Any], callback_number: Optional[str] = No
         out.append(parts["callback_window"].format(value=fields["callback_window"]))
     if not out and fields.get("last_words"):
         out.append(parts["last_words"].format(value=fields["last_words"]))
-    return words["separator"].join(out) if out else words["empty"]
+    return str(words["separator"]).join(out) if out else str(words["empty"])
 
 
 # --- phone numbers -------------------------------------------------------------------------

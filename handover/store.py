@@ -27,6 +27,7 @@ from handover.domain import (
     NewHandover, TranscriptLine,
 )
 from common.migrations import SchemaOnFirstUse
+from common.sql import rowcount
 from handover.port import AgentConsolePort, HandoverQueue
 
 def _now() -> datetime:
@@ -318,9 +319,9 @@ class SqlHandoverStore(AgentConsolePort):
 
     def queue(self, now: datetime) -> HandoverQueue:
         with self._session() as session:
-            by_status = dict(session.execute(
+            by_status: dict[str, int] = {status: count for status, count in session.execute(
                 select(HandoverRow.status, func.count()).where(HandoverRow.status.in_(("open", "taken")))
-                .group_by(HandoverRow.status)).all())
+                .group_by(HandoverRow.status))}
             open_callbacks = CallbackRow.status == "open"
             callbacks_open = session.scalar(select(func.count()).select_from(CallbackRow).where(open_callbacks))
             callbacks_due = session.scalar(select(func.count()).select_from(CallbackRow).where(
@@ -494,7 +495,7 @@ class SqlHandoverStore(AgentConsolePort):
             ids = list(session.scalars(select(HandoverRow.id).where(HandoverRow.created_at < cutoff)))
             counts = self._delete_handovers(session, ids)
             result = session.execute(delete(CallbackRow).where(CallbackRow.created_at < cutoff))
-            counts["callbacks"] = result.rowcount or 0
+            counts["callbacks"] = rowcount(result)
             session.commit()
             return counts
 
@@ -503,9 +504,9 @@ class SqlHandoverStore(AgentConsolePort):
         counts = {"handovers": 0, "transcript_lines": 0, "messages": 0}
         if not ids:
             return counts
-        counts["transcript_lines"] = session.execute(delete(TranscriptRow).where(TranscriptRow.handover_id.in_(ids))).rowcount or 0
-        counts["messages"] = session.execute(delete(MessageRow).where(MessageRow.handover_id.in_(ids))).rowcount or 0
-        counts["handovers"] = session.execute(delete(HandoverRow).where(HandoverRow.id.in_(ids))).rowcount or 0
+        counts["transcript_lines"] = rowcount(session.execute(delete(TranscriptRow).where(TranscriptRow.handover_id.in_(ids))))
+        counts["messages"] = rowcount(session.execute(delete(MessageRow).where(MessageRow.handover_id.in_(ids))))
+        counts["handovers"] = rowcount(session.execute(delete(HandoverRow).where(HandoverRow.id.in_(ids))))
         return counts
 
     def _ids_for_phone(self, session: Session, phone: str) -> list[int]:
@@ -525,7 +526,7 @@ class SqlHandoverStore(AgentConsolePort):
         phone = _phone(phone_text) or phone_text
         with self._session() as session:
             counts = self._delete_handovers(session, self._ids_for_phone(session, phone))
-            counts["callbacks"] = session.execute(delete(CallbackRow).where(CallbackRow.phone == phone)).rowcount or 0
+            counts["callbacks"] = rowcount(session.execute(delete(CallbackRow).where(CallbackRow.phone == phone)))
             session.commit()
             return counts
 

@@ -100,7 +100,7 @@ def horizontal_bars(
         if bar.value is None:
             out.append(f'<rect x="{plot_left}" y="{y + 4}" width="{plot_right - plot_left}" height="{row - 8}" '
                        f'fill="url(#{chart_id}-hatch)"/>')
-            end = plot_right
+            end: float = plot_right
         else:
             length = max(bar.value * scale, 2.0)
             colour = BAD if bar.alert else OK

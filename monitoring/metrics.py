@@ -88,7 +88,8 @@ class LeadTimeSummary:
 
 def _longest(days: Iterable[Optional[int]]) -> Optional[int]:
     values = list(days)
-    return None if any(d is None for d in values) else max(values, default=None)
+    known = [d for d in values if d is not None]
+    return None if len(known) < len(values) else max(known, default=None)
 
 
 def lead_time_summary(leads: Sequence[LeadTime], promise_days: int = PROMISE_DAYS) -> LeadTimeSummary:

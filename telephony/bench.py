@@ -65,10 +65,10 @@ def report(samples: list[Sample], title: str) -> str:
                 f"   max {max(values):7.1f} ms   (n={len(values)})")
 
     lines.append(row("full turn", [s.total_ms for s in samples]))
-    bot = [s for s in samples if s.bot_ms is not None]
+    bot = [(s.total_ms, s.bot_ms) for s in samples if s.bot_ms is not None]
     if bot:
-        lines.append(row("  waiting for the bot", [s.bot_ms for s in bot]))
-        lines.append(row("  gateway itself", [s.total_ms - s.bot_ms for s in bot]))
+        lines.append(row("  waiting for the bot", [bot_ms for _, bot_ms in bot]))
+        lines.append(row("  gateway itself", [total - bot_ms for total, bot_ms in bot]))
     by_label: dict[str, list[float]] = defaultdict(list)
     for sample in samples:
         by_label[sample.label].append(sample.total_ms)

@@ -10,6 +10,7 @@ transferred.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -505,7 +506,7 @@ class CallFlow:
                 continue
             state.sms_sent.append(key)
             body = compose(kind, payload, self.messages)
-            self.services.background(lambda to=e164(number), body=body, kind=kind: self._deliver(state.call_sid, kind, to, body))
+            self.services.background(functools.partial(self._deliver, state.call_sid, kind, e164(number), body))
             if kind == "booking":
                 announcements.append(self.messages.get("sms_announce"))
         return announcements
@@ -537,7 +538,7 @@ class CallFlow:
 
 def _confidence(raw: Optional[str]) -> Optional[float]:
     try:
-        return float(raw) if raw not in (None, "") else None
+        return float(raw) if raw else None
     except ValueError:
         return None
 

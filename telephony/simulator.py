@@ -171,7 +171,7 @@ class CallSession:
         self.ended = False
 
     def run(self) -> None:
-        exchange = self.phone.incoming()
+        exchange: Optional[Exchange] = self.phone.incoming()
         for _ in range(self.max_steps):
             if exchange is None:
                 break

@@ -116,7 +116,7 @@ def normalise_code_speech(text: str, vocabulary: Vocabulary) -> str:
             index += 1
     out = text
     for first, last in reversed(runs):
-        characters = "".join(character for _, character in tokens[first:last])
+        characters = "".join(character or "" for _, character in tokens[first:last])
         if len(characters) != 6 or not any(ch.isalpha() for ch in characters):
             continue
         if last - first == 1:  # one token of six characters is already a code or a word

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from common.clock import Clock
+from common.sql import rowcount
 from common.migrations import SchemaOnFirstUse
 
 # Phases of a call as the gateway sees it.
@@ -217,7 +218,7 @@ class SqlCallStore(CallStore):
         with self._session() as session:
             result = session.execute(delete(CallRow).where(CallRow.updated_at < _utc(older_than)))
             session.commit()
-            return result.rowcount or 0
+            return rowcount(result)
 
     def add_callback(self, request: CallbackRequest) -> None:
         with self._session() as session:

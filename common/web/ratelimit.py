@@ -21,7 +21,10 @@ import time
 import uuid
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
+
+if TYPE_CHECKING:
+    from common.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +89,11 @@ class SlidingWindowLimiter:
 
 # --- shared counters in Redis ----------------------------------------------------------------
 
-_redis_clients: dict[str, object] = {}
+_redis_clients: dict[str, Any] = {}
 _redis_clients_lock = threading.Lock()
 
 
-def redis_client(url: str):
+def redis_client(url: str) -> Any:
     """One client (one connection pool) per URL and process; short timeouts: a slow or absent
     Redis must cost a request milliseconds, not seconds."""
     import redis
@@ -163,7 +166,7 @@ class RedisSlidingWindowLimiter:
 
     def __init__(
         self,
-        client,
+        client: Any,  # a redis.Redis (or a test double)
         name: str,
         limit: int,
         window: float,
@@ -203,12 +206,12 @@ class RedisSlidingWindowLimiter:
 AnyLimiter = Union[SlidingWindowLimiter, RedisSlidingWindowLimiter]
 
 
-def _redis_url(settings) -> str:
+def _redis_url(settings: Optional[Settings]) -> str:
     """RATE_LIMIT_REDIS_URL, or "" for counters and replays in this process's memory."""
     return (getattr(settings, "rate_limit_redis_url", "") or "").strip() if settings is not None else ""
 
 
-def build_limiter(settings, name: str, limit: int, window: float) -> AnyLimiter:
+def build_limiter(settings: Optional[Settings], name: str, limit: int, window: float) -> AnyLimiter:
     """The limiter the settings ask for: shared in Redis when RATE_LIMIT_REDIS_URL is set, else
     in this process's memory."""
     url = _redis_url(settings)
@@ -226,12 +229,13 @@ class PhoneLimits:
     one number) and webhook turns per call (a looping client). Withheld numbers are not counted
     per number; their turns still count per call."""
 
-    def __init__(self, calls_per_caller_per_hour: int = 10, turns_per_call_per_minute: int = 30, settings=None):
+    def __init__(self, calls_per_caller_per_hour: int = 10, turns_per_call_per_minute: int = 30,
+                 settings: Optional[Settings] = None):
         self.calls_per_caller = build_limiter(settings, "calls_per_caller", calls_per_caller_per_hour, 3600)
         self.turns_per_call = build_limiter(settings, "turns_per_call", turns_per_call_per_minute, 60)
 
     @classmethod
-    def from_settings(cls, settings) -> "PhoneLimits":
+    def from_settings(cls, settings: Settings) -> PhoneLimits:
         return cls(
             int(getattr(settings, "rate_calls_per_caller_per_hour", 10)),
             int(getattr(settings, "rate_phone_turns_per_call_per_minute", 30)),
@@ -294,7 +298,7 @@ class RedisReplayStore:
     """The same in Redis (SET NX with an expiry; the answer replaces the empty marker), shared by
     all gateways; falls back to the in-process store while Redis is unreachable."""
 
-    def __init__(self, client, window: float, retry_seconds: float = REDIS_RETRY_SECONDS):
+    def __init__(self, client: Any, window: float, retry_seconds: float = REDIS_RETRY_SECONDS):
         self.client = client
         self.window = window
         self.fallback = InMemoryReplayStore(window)
@@ -342,7 +346,7 @@ class RedisReplayStore:
 ReplayStore = Union[InMemoryReplayStore, RedisReplayStore]
 
 
-def build_replay_store(settings) -> Optional[ReplayStore]:
+def build_replay_store(settings: Settings) -> Optional[ReplayStore]:
     """Where answered Twilio webhooks are remembered: Redis when RATE_LIMIT_REDIS_URL is set, else
     this process's memory; None when TWILIO_REPLAY_WINDOW_SECONDS is 0 (no guard)."""
     window = float(getattr(settings, "twilio_replay_window_seconds", 600) if settings is not None else 600)

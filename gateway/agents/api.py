@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from gateway.agents.console import console_text
+from gateway.agents.console import console_text, signed_in_agent
 from gateway.agents.csrf import csrf_ok
 from gateway.auth import current_agent, login_required, refuse_unauthenticated
 from handover.domain import AGENT_HOLDS, STATUSES, Callback, ChatMessage, Handover, mask_phone
@@ -118,7 +118,7 @@ def change(handover_id: int, action: str):
     record = _record_or_404(handover_id)
     if record is None:
         return _error("not_found", 404)
-    agent = current_agent()
+    agent = signed_in_agent()
     if action == "take":
         store().take(handover_id, agent)
     elif action == "done":

@@ -11,6 +11,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 import yaml
+from werkzeug.wrappers import Response as BaseResponse
 from flask import (
     Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for,
 )
@@ -22,7 +23,7 @@ from common.clock import BERLIN
 from gateway.agents.csrf import csrf_ok, csrf_token
 from gateway.agents.throttle import LoginThrottle
 from gateway.auth import current_agent, login_required, login_user, logout_user, refuse_unauthenticated
-from handover.domain import AGENT_HOLDS, german, mask_phone
+from handover.domain import AGENT_HOLDS, AgentIdentity, german, mask_phone
 from handover.port import AgentConsolePort
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,14 @@ def console_text() -> dict[str, str]:
 
 def store() -> AgentConsolePort:
     return current_app.extensions["handover_store"]
+
+
+def signed_in_agent() -> AgentIdentity:
+    """The agent of a view behind `login_required` (never None there)."""
+    agent = current_agent()
+    if agent is None:
+        raise RuntimeError("a console view without login_required")
+    return agent
 
 
 def _local(moment: Optional[datetime]) -> str:
@@ -67,7 +76,7 @@ PUBLIC_ENDPOINTS = frozenset({"agents.login", "agents.static"})
 
 
 @bp.before_request
-def _guard() -> Optional[Response]:
+def _guard() -> Optional[BaseResponse]:
     """Every page but sign-in needs an agent (also if a view forgot its decorator); every
     form post needs the CSRF token."""
     if request.endpoint not in PUBLIC_ENDPOINTS and current_agent() is None:
@@ -173,7 +182,7 @@ def detail(handover_id: int):
 @login_required()
 def take(handover_id: int):
     _handover_or_404(handover_id)
-    store().take(handover_id, current_agent())
+    store().take(handover_id, signed_in_agent())
     store().audit(current_agent(), "take", handover_id)
     flash(console_text()["taken"], "info")
     return redirect(url_for("agents.detail", handover_id=handover_id))
@@ -185,7 +194,7 @@ def done(handover_id: int):
     record = _handover_or_404(handover_id)
     if record.channel == "webchat" and record.status in AGENT_HOLDS:
         store().add_message(handover_id, "system", console_text()["chat_agent_done"])
-    store().finish(handover_id, current_agent())
+    store().finish(handover_id, signed_in_agent())
     store().audit(current_agent(), "done", handover_id)
     flash(console_text()["done"], "info")
     return redirect(url_for("agents.queue"))
@@ -195,7 +204,7 @@ def done(handover_id: int):
 @login_required()
 def give_back(handover_id: int):
     _handover_or_404(handover_id)
-    store().give_back(handover_id, current_agent(), console_text()["chat_given_back"])
+    store().give_back(handover_id, signed_in_agent(), console_text()["chat_given_back"])
     store().audit(current_agent(), "give_back", handover_id)
     flash(console_text()["given_back"], "info")
     return redirect(url_for("agents.queue"))
@@ -347,7 +356,7 @@ def book():
                            handover_id=form.get("handover", ""))
 
 
-def _confirm_booking(booking, form) -> Response:
+def _confirm_booking(booking, form) -> BaseResponse:
     service = form.get("service", "")
     try:
         start = datetime.fromisoformat(form["hold_start"])
@@ -356,7 +365,7 @@ def _confirm_booking(booking, form) -> Response:
             latest=start.date(), limit=50, channel=AGENT_CHANNEL,
         ))
         slot = next(s for s in candidates if s.start == start)
-        agent = current_agent()
+        agent = signed_in_agent()
         hold = booking.hold(slot, f"agent-{agent.id}", AGENT_CHANNEL)
         booked = booking.confirm(hold.hold_id, Contact(name=form.get("name", "").strip(), phone=form.get("phone", "").strip() or None),
                                  AGENT_CHANNEL)

@@ -25,7 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.conversation import caller_number, is_voice
-from german.formatting import day_text, spoken_phone
+from german.formatting import day_text, spoken_phone, spoken_place
 from german.numbers import read_ordinal
 
 MISSES = "repair_misses"
@@ -160,6 +160,9 @@ def _choices(tracker: Tracker, slot: str) -> list[dict[str, Any]]:
     return []
 
 
+VOICE_CHOICES = 3
+
+
 def present_choices(
     dispatcher: CollectingDispatcher, tracker: Tracker, slot: str
 ) -> list[dict[str, Any]]:
@@ -169,10 +172,12 @@ def present_choices(
         dispatcher.utter_message(response=HINT.get(slot, REPHRASE.get(slot, "utter_please_rephrase")))
         return []
     if is_voice(tracker):
+        choices = choices[:VOICE_CHOICES]  # a listener keeps three in mind, not five
         dispatcher.utter_message(response="utter_choices_intro")
         for number, choice in enumerate(choices, start=1):
-            dispatcher.utter_message(response="utter_choice_item", number=number, title=choice["title"])
-        dispatcher.utter_message(response="utter_choices_pick")
+            dispatcher.utter_message(response="utter_choice_item", number=number,
+                                     title=spoken_place(choice["title"]) if slot == "location" else choice["title"])
+        dispatcher.utter_message(response="utter_choices_pick", json_message={"voice": {"choices": len(choices)}})
     else:
         buttons = [
             {"title": choice["title"], "payload": f'/choose_option{{"ordinal":"{number}"}}'}

@@ -27,6 +27,8 @@ PHONE_BOOKING: list[tuple[str, dict[str, str]]] = [
     ("name", {"SpeechResult": "Anna Schulz", "Confidence": "0.86"}),
     ("phone", {"SpeechResult": "ja", "Confidence": "0.95"}),
     ("confirm", {"SpeechResult": "ja", "Confidence": "0.95"}),
+    ("repeat_code", {"SpeechResult": "ja bitte", "Confidence": "0.93"}),
+    ("anything_else", {"SpeechResult": "nein danke", "Confidence": "0.93"}),
 ]
 
 

@@ -250,7 +250,7 @@ class CallFlow:
             if booked.get("sms"):
                 spoken.append(self.messages.get("sms_announce"))
             elif booked.get("documents"):
-                spoken.append(self.messages.format("documents_spoken", documents_first=", ".join(booked["documents"][:3])))
+                spoken.append(self.messages.format("documents_spoken", documents_first=", ".join(booked["documents"][:2])))
             return self._ask_anything_else(state, spoken)
         # ANYTHING_ELSE
         if digits == "*":

@@ -28,11 +28,18 @@ def test_a_phone_booking_with_signed_webhooks_is_stored_and_confirmed_by_sms(sta
         assert exchange.root.find("Dial") is None, f"{label}: unexpected transfer: {spoken(exchange.root)}"
         if gathers:
             assert gathers[0].get("language") == "de-DE" and gathers[0].get("input") == "speech dtmf"
+            assert gathers[0].get("bargeIn") == "true", f"{label}: the caller must be able to interrupt"
             assert "Personalausweis" in gathers[0].get("hints")
     said = dict((label, " ".join(spoken(exchange.root))) for label, exchange in steps)
     assert "Terminassistent" in said["greet"]
-    assert "Termin 1:" in said["when"]
-    assert "gebucht" in said["confirm"]
+    # one short list: the place once, by its short name, and the way to more offers
+    assert said["when"].startswith("Frei ist in Altona:") and said["when"].count("Altona") == 1
+    assert "weitere Termine" in said["when"] and "Hamburg Service vor Ort" not in said["when"]
+    assert "gebucht" in said["confirm"] and said["confirm"].endswith("Soll ich den Code wiederholen?")
+    assert said["confirm"].count("Ihr Buchungscode") == 1
+    assert said["repeat_code"].startswith("Gern. Ihr Buchungscode:") and "per SMS" in said["repeat_code"]
+    goodbye = dict(steps)["anything_else"].root
+    assert goodbye.find("Hangup") is not None and "Auf Wiederhören" in said["anything_else"]
 
     # the stack is shared by the e2e module: other tests book by phone too, so pick this caller's
     [appointment] = [a for a in store_cli(stack, "list") if a["channel"] == "phone" and a["phone"] == CALLER]

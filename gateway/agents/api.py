@@ -10,7 +10,8 @@ GET  /api/agents/handovers/<id>/messages[?after=N] the live chat
 POST /api/agents/handovers/<id>/messages {"text"}  reply into the citizen's chat
 GET  /api/agents/callbacks[?status=open]           callbacks, due first (numbers masked)
 GET  /api/agents/callbacks/<id>                    one callback with the number (audited)
-GET  /api/agents/search?q=CODE-or-PHONE
+POST /api/agents/search {"q": CODE-or-PHONE}       (GET ?q= for a booking code only: no phone
+                                                   number in a URL, which ends up in access logs)
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Any, Optional
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from gateway.agents.console import console_text, signed_in_agent
+from common.booking_code import normalise_code
 from gateway.agents.csrf import csrf_ok
 from gateway.auth import current_agent, login_required, refuse_unauthenticated
 from handover.domain import AGENT_HOLDS, STATUSES, Callback, ChatMessage, Handover, mask_phone
@@ -176,10 +178,16 @@ def get_callback(callback_id: int):
     return jsonify(callback_json(callback, full=True))
 
 
-@bp.get("/search")
+@bp.route("/search", methods=["GET", "POST"])
 @login_required()
 def search():
-    query = request.args.get("q", "").strip()
+    if request.method == "POST":
+        body = request.get_json(silent=True)
+        query = str(body.get("q") or "").strip() if isinstance(body, dict) else ""
+    else:
+        query = request.args.get("q", "").strip()
+        if query and not normalise_code(query):
+            return _error("phone_in_url", 400)  # POST it: URLs end up in access logs
     if not query:
         return _error("empty", 400)
     store().audit(current_agent(), "search", detail="api")

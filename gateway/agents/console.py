@@ -229,17 +229,22 @@ def reply(handover_id: int):
 # --- search, callbacks, audit --------------------------------------------------------------
 
 
-@bp.get("/search")
+@bp.route("/search", methods=["GET", "POST"])
 @login_required()
 def search():
-    query = request.args.get("q", "").strip()
+    """The search form posts its query: a phone number must not travel in a URL (proxy and
+    access logs). A GET ?q= still finds a booking code; a phone number in it is not searched."""
+    query = (request.form.get("q", "") if request.method == "POST" else request.args.get("q", "")).strip()
     handovers, callbacks, appointments = [], [], []
-    if query:
+    if query and request.method == "GET" and not normalise_code(query):
+        flash(console_text()["search_by_form"], "error")
+        query = ""
+    elif query:
         handovers = store().search(query)
         callbacks = store().search_callbacks(query)
         appointments = _appointments_for(query)
         store().audit(current_agent(), "search", detail="code" if normalise_code(query) else "phone")
-    elif "q" in request.args:
+    elif "q" in request.args or "q" in request.form:
         flash(console_text()["search_empty"], "error")
     return render_template("agents/search.html", query=query, handovers=handovers, callbacks=callbacks,
                            appointments=appointments)

@@ -287,3 +287,33 @@ def test_the_makefile_retention_target_runs_the_booking_contact_retention():
     makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = makefile.split("\nretention:", 1)[1].split("\n\n", 1)[0]
     assert "-m handover retention" in recipe and "-m booking_adapter retention" in recipe
+
+
+# --- the agents' search -----------------------------------------------------------------------
+
+
+def test_agents_search_phone_numbers_in_the_body_and_a_number_in_the_url_is_refused(gateway):
+    from handover.domain import NewHandover
+
+    from .conftest import csrf_of, sign_in
+
+    record = gateway.store.record_handover(NewHandover(conversation_id="web-0000security", channel="webchat",
+                                                       reason="requested", summary="", fields={},
+                                                       phone="+49401234567", transcript=[]))
+    token = gateway.store.issue_token("anna", "crm")
+    api = gateway.client()
+    bearer = {"Authorization": f"Bearer {token}"}
+    found = api.post("/api/agents/search", json={"q": PHONE_SAID}, headers=bearer)
+    assert found.status_code == 200 and [h["id"] for h in found.get_json()["handovers"]] == [record.id]
+    refused = api.get("/api/agents/search", query_string={"q": PHONE_SAID}, headers=bearer)
+    assert refused.status_code == 400 and refused.get_json()["error"] == "phone_in_url"
+    assert api.get("/api/agents/search", query_string={"q": "ACD-EFG"}, headers=bearer).status_code == 200
+
+    console = gateway.client()
+    sign_in(console)
+    form = console.get("/agents/search").text
+    assert re.search(r'<form method="post"[^>]*role="search">', form)
+    assert f"Nr. {record.id}" in console.post("/agents/search", data={"q": PHONE_SAID, "csrf_token": csrf_of(form)}).text
+    assert f"Nr. {record.id}" not in console.get("/agents/search", query_string={"q": PHONE_SAID}).text
+    queue = console.get("/agents/").text
+    assert re.search(r'<form method="post" action="/agents/search"', queue)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Optional
 
 from rasa_sdk import Action, Tracker
@@ -20,20 +20,27 @@ from german.dates import When, parse_when
 from german.formatting import day_text, short_slot_text, time_text
 
 
+EXACT_TIME_WINDOW = timedelta(hours=1)
+
+
 def build_query(
     service_key: str, location: Optional[str], when: Optional[When], limit: int, channel: str
 ) -> SlotQuery:
     locations = None if location in (None, ANY_LOCATION) else (location,)
-    if when is None or when.asap:
+    if when is None:
         return SlotQuery(service_keys=(service_key,), location_keys=locations, limit=limit, channel=channel)
     time_from, time_to = when.time_from, when.time_to
     if when.exact_time is not None and time_from is None:
+        # "um acht Uhr": that hour, not any time after it
         time_from = when.exact_time
+        window_end = (datetime.combine(date.min, when.exact_time) + EXACT_TIME_WINDOW).time()
+        time_to = time_to or (window_end if window_end > when.exact_time else time(23, 59))
+    # "egal an welchem Tag, aber um acht": any day, but the time of day still counts
     return SlotQuery(
         service_keys=(service_key,),
         location_keys=locations,
-        earliest=when.first_day,
-        latest=when.last_day,
+        earliest=None if when.asap else when.first_day,
+        latest=None if when.asap else when.last_day,
         weekdays=when.weekdays,
         time_from=time_from,
         time_to=time_to,
@@ -80,7 +87,11 @@ def nearest_alternatives(find_slots: Callable[[SlotQuery], list[Slot]], query: S
     for alternative in queries:
         for slot in find_slots(replace(alternative, limit=each)):
             found.setdefault((slot.location_key, slot.start), slot)
-    return sorted(found.values(), key=lambda slot: slot.start)[: query.limit]
+    # A place the citizen named counts more than the day: its other days come before other places.
+    wished = set(query.location_keys or ())
+    return sorted(found.values(), key=lambda slot: (bool(wished) and slot.location_key not in wished, slot.start))[
+        : query.limit
+    ]
 
 
 def offer_entry(hold_id: str, slot: Slot) -> dict[str, Any]:

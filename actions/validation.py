@@ -27,6 +27,7 @@ ONLINE_TOLD = "online_told"
 NO_PHONE = "keine"  # the citizen gave no number; the appointment is stored without one
 _NO_NUMBER = re.compile(r"^\W*(?:keine[n]?|keine nummer|ohne|ohne nummer|nicht nötig|brauch(?:e)? ich nicht|lieber nicht)\b")
 MOVE_SERVICE = "wohnsitz_anmelden"
+_MOVED = re.compile(r"umgezogen|eingezogen|umzug|\bzieh(?:e|en|t)\b|wohnen?\s+seit|eingezogen")
 NAME_MISREAD_AS = frozenset({"deny", "out_of_scope"})  # intents the name's from_text mapping skips
 _NAME_PREFIX = re.compile(
     r"^\s*(?:(?:also|äh|ähm|ja)[\s,]+)*(?:mein name ist|ich heiße|ich heisse|ich bin|name:?)\s+",
@@ -107,6 +108,25 @@ class ValidateBookingForm(RepairingFormValidation):
         if tracker.get_slot("location") is None and searches_all_of_hamburg(tracker.get_slot("when"), wiring.current().clock()):
             skipped.add("location")  # "so bald wie möglich", "am Samstag": every centre that can
         return [slot for slot in domain_slots if slot not in skipped]
+
+    async def extract_move_in_date(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The move-in day said before it was asked ("wir ziehen am 14. März um und brauchen einen
+        Termin zum Anmelden"): taken when the sentence says it is about moving, so a wished day
+        for the appointment ("Anmeldung am Mittwoch") is never read as the move-in day."""
+        if tracker.get_slot("move_in_date") or tracker.get_slot(REQUESTED) == "move_in_date":
+            return {}
+        service = next(tracker.get_latest_entity_values("service"), None) or tracker.get_slot("service")
+        text = _latest_text(tracker)
+        if service != MOVE_SERVICE or not _MOVED.search(text.lower()):
+            return {}
+        move_in = parse_date(text, wiring.current().clock(), prefer_past=True)
+        if move_in is None:
+            return {}
+        # the same day is not also a wish for the appointment
+        wish = {} if previous_value(tracker, "when") else {"when": None}
+        return {"move_in_date": move_in.isoformat(), **wish}
 
     def validate_move_in_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -28,7 +28,7 @@ def test_each_alternative_changes_one_wish():
     assert other_place.time_to == time(12)
 
 
-def test_a_few_of_each_kind_earliest_first_without_duplicates():
+def test_a_few_of_each_kind_the_named_place_first_then_earliest_without_duplicates():
     def find(query: SlotQuery) -> list[Slot]:
         if query.location_keys is None:  # other place, same morning
             return [_slot("bergedorf", 1, 9), _slot("bergedorf", 1, 10)][: query.limit]
@@ -37,8 +37,9 @@ def test_a_few_of_each_kind_earliest_first_without_duplicates():
         return [_slot("altona", 2, 9)][: query.limit]  # Altona the next morning
 
     found = nearest_alternatives(find, WISH)
+    # the place the citizen named counts more than the day: its other days come first
     assert [(s.location_key, s.start.day, s.start.hour) for s in found] == [
-        ("bergedorf", 1, 9), ("altona", 1, 15), ("altona", 2, 9)]
+        ("altona", 1, 15), ("altona", 2, 9), ("bergedorf", 1, 9)]
 
 
 def test_a_closed_saturday_gets_other_days_and_other_places(booking):
@@ -52,3 +53,14 @@ def test_a_closed_saturday_gets_other_days_and_other_places(booking):
     assert "altona" in places and len(places) > 1, "another day in Altona and another place"
     assert date(2026, 11, 28) in days, "another place open on the wished Saturday"
     assert all(datetime.fromisoformat(o["start"]).hour < 12 for o in offers), "the time of day kept"
+
+
+def test_any_day_at_eight_keeps_the_hour_and_drops_only_the_days():
+    from actions.offers import build_query
+    from german.dates import parse_when
+    from common.clock import BERLIN
+
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=BERLIN)
+    query = build_query("personalausweis", None, parse_when("um acht uhr morgens egal an welchem tag", now), 3, "phone")
+    assert query.earliest is None and query.latest is None
+    assert query.time_from == time(8) and query.time_to == time(9)

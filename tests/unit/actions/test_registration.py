@@ -23,3 +23,4 @@ def test_every_domain_action_is_served_and_nothing_else():
     served = set(executor.actions)
     assert served == _domain_actions()
     assert RASA_DEFAULTS_WE_OVERRIDE <= served
+

@@ -137,7 +137,7 @@ class RepairingFormValidation(FormValidationAction, abc.ABC):
             lead.append(SlotSet(escalation.EXHAUSTED, None))
         if answering and _comes_in_after_online_hint(tracker):
             # "nein, ich komme lieber vorbei" answers the online hint, not the question: ask again
-            return lead + [SlotSet(asked, None)]
+            return [*lead, SlotSet(asked, None)]
         if answering:
             tracker.add_slots(self._before_validation(tracker, asked, required))
 

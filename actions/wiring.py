@@ -5,7 +5,7 @@ built at import time.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from booking_adapter.port import BookingPort
@@ -23,7 +23,7 @@ class ActionServices:
     # what one phone offer turn may take to say (espeak-ng measure, docs/telephony.md)
     voice_offer_budget_seconds: float = 12.5
     handover: Optional[HandoverPort] = None  # where hand-over records and callbacks go
-    hotline: HotlineHours = HotlineHours()   # when agents answer (HOTLINE_HOURS)
+    hotline: HotlineHours = field(default_factory=HotlineHours)  # when agents answer (HOTLINE_HOURS)
 
 
 _installed: Optional[ActionServices] = None

@@ -24,6 +24,7 @@ configured. `--gateway URL` measures a profile that is already running instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -53,7 +54,7 @@ from launcher.prod import ProdPorts, ProdStack  # noqa: E402
 from telephony.simulator import SignedPhone, http_transport  # noqa: E402
 
 NOW = "2026-11-23T09:00:00+01:00"  # a Monday
-TOKEN = "bench-twilio-token"
+TOKEN = "bench-twilio-token"  # noqa: S105 (signs requests to the benchmark's own throwaway stack)
 CODE = re.compile(r"\b[ACDEFGHJKMNPQRTUVWXY34679]{3}-[ACDEFGHJKMNPQRTUVWXY34679]{3}\b")
 # Spread over places and days, as a real Monday morning wave would be.
 PLACES = ["in Altona", "in Hamburg-Mitte", "in Wandsbek", "in Harburg", "in Bergedorf", "in Eimsbüttel",
@@ -166,10 +167,8 @@ def phone_citizen(base: str, n: int, rng: random.Random, pacing: Pacing = NO_PAU
     except Exception as error:
         outcome.error = f"{type(error).__name__}: {error}"[:120]
     finally:
-        try:
+        with contextlib.suppress(Exception):  # the call is over either way
             phone.hang_up()
-        except Exception:
-            pass
     return outcome
 
 
@@ -273,7 +272,7 @@ def hoarding_attempts(base: str, attempts: int) -> dict:
         session = requests.Session()
         sid = f"hoard{uuid.uuid4().hex[:12]}"
 
-        def say(message: str, clicked: bool = False) -> list[dict]:
+        def say(message: str, clicked: bool = False, session: requests.Session = session, sid: str = sid) -> list[dict]:
             response = session.post(f"{base}/api/chat", json={"session_id": sid, "message": message}, timeout=60)
             return response.json().get("messages", []) if response.status_code == 200 else []
 
@@ -406,9 +405,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         loaded = [*paced["outcomes"], *(stress["outcomes"] if stress else [])]
         store = check_store(database_url, [*warm, *single, *loaded])
         print("· limits ...", flush=True)
-        limits = limits_phase(base, int(os.environ.get("RATE_CHAT_PER_SESSION_PER_MINUTE", 30)),
-                              int(os.environ.get("RATE_CALLS_PER_CALLER_PER_HOUR", 10)),
-                              int(os.environ.get("MAX_APPOINTMENTS_PER_PHONE", 2)))
+        limits = limits_phase(base, int(os.environ.get("RATE_CHAT_PER_SESSION_PER_MINUTE", "30")),
+                              int(os.environ.get("RATE_CALLS_PER_CALLER_PER_HOUR", "10")),
+                              int(os.environ.get("MAX_APPOINTMENTS_PER_PHONE", "2")))
     finally:
         if stack is not None:
             stack.stop()

@@ -6,6 +6,8 @@ catalogue object built here.
 """
 from __future__ import annotations
 
+import itertools
+
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from functools import lru_cache
@@ -79,7 +81,7 @@ def _interval(text: str) -> OpeningInterval:
 
 def _intervals(items: Any) -> tuple[OpeningInterval, ...]:
     result = tuple(sorted((_interval(item) for item in items or ()), key=lambda i: i.start))
-    for earlier, later in zip(result, result[1:]):
+    for earlier, later in itertools.pairwise(result):
         if later.start < earlier.end:
             raise CatalogueError(f"overlapping opening intervals {result}")
     return result

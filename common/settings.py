@@ -42,7 +42,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 DEVELOPMENT = "development"
 PROFILES = (DEVELOPMENT, "production")
-DEV_SECRET_KEY = "dev-only-change-me"
+DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105 (the development default, refused outside development)
 MIN_SECRET_KEY_CHARS = 32
 
 

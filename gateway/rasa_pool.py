@@ -53,7 +53,8 @@ class RasaPool:
                         raise
                     log.warning("rasa at %s unreachable; trying the next instance", client.base_url)
                     last_error = error
-        assert last_error is not None
+        if last_error is None:  # no instance configured
+            raise RasaUnavailable("no Rasa instance")
         raise last_error
 
 

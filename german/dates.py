@@ -447,7 +447,7 @@ class _Parser:
             "zwischen den jahren": lambda y: (date(y, 12, 27), date(y, 12, 30)),
             "ostern": lambda y: (easter(y) - timedelta(days=2), easter(y) + timedelta(days=1)),
             "pfingsten": lambda y: (easter(y) + timedelta(days=49), easter(y) + timedelta(days=50)),
-            "sommerferien": lambda y: SUMMER_HOLIDAYS_HH.get(y),
+            "sommerferien": SUMMER_HOLIDAYS_HH.get,
         }
 
         def holiday(match: re.Match[str]) -> bool:
@@ -638,7 +638,7 @@ class _Parser:
             if unit.startswith("tag"):
                 return relativedelta(days=int(n))
             if unit.startswith("woche"):
-                return relativedelta(days=int(round(n * 7)))
+                return relativedelta(days=round(n * 7))
             if unit.startswith("monat"):
                 return relativedelta(months=int(n), days=15 if n % 1 else 0)
             return None
@@ -795,7 +795,7 @@ class _Parser:
             f.items.append(_Item(a, b, match.start(), "month", self._pre(match)))
             return True
 
-        self._take(r"\b(?:(anfang|mitte|ende)\s+)?(?:(?:im|in|den|der)\s+)?(" + "|".join(MONTHS + ["jänner"])
+        self._take(r"\b(?:(anfang|mitte|ende)\s+)?(?:(?:im|in|den|der)\s+)?(" + "|".join([*MONTHS, "jänner"])
                    + r")\b(?:\s*(\d{4}|nächste[ns]? jahr(?:es)?))?", named_month)
         abbreviations = "|".join(sorted(_MONTH_ALIASES, key=len, reverse=True))
         self._take(r"\b(?:(anfang|mitte|ende)\s+|(?:im|in)\s+)(?:(?:im|in)\s+)?(" + abbreviations

@@ -15,6 +15,7 @@ Built on text2num's `alpha2digit` (cardinals, ordinals, compounds such as
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -48,10 +49,8 @@ def words_to_digits(text: str) -> str:
     text = text.lower()
     for pattern, replacement in _COLLOQUIAL:
         text = pattern.sub(replacement, text)
-    try:
+    with contextlib.suppress(Exception):  # text2num is strict about odd inputs; the words simply stay words
         text = alpha2digit(text, "de", ordinal_threshold=0)
-    except Exception:  # text2num is strict about odd inputs; the words simply stay words
-        pass
     text = _ORDINAL_WORD.sub(lambda m: f"{_ORDINAL_WORDS[m.group(1)]}.", text)
     return _DIGIT_ORDINAL.sub(r"\1.", text)
 

@@ -319,9 +319,9 @@ class SqlHandoverStore(AgentConsolePort):
 
     def queue(self, now: datetime) -> HandoverQueue:
         with self._session() as session:
-            by_status: dict[str, int] = {status: count for status, count in session.execute(
+            by_status: dict[str, int] = dict(session.execute(
                 select(HandoverRow.status, func.count()).where(HandoverRow.status.in_(("open", "taken")))
-                .group_by(HandoverRow.status))}
+                .group_by(HandoverRow.status)).tuples())
             open_callbacks = CallbackRow.status == "open"
             callbacks_open = session.scalar(select(func.count()).select_from(CallbackRow).where(open_callbacks))
             callbacks_due = session.scalar(select(func.count()).select_from(CallbackRow).where(

@@ -16,7 +16,7 @@ from launcher.supervisor import MODEL, ROOT, Service, Supervisor, free_ports
 
 __all__ = ["MODEL", "ROOT", "Ports", "Stack", "stack_environment"]
 
-DEV_RASA_TOKEN = "local-dev-token"  # loopback only; the e2e tests read trackers with it
+DEV_RASA_TOKEN = "local-dev-token"  # noqa: S105 (loopback only; the e2e tests read trackers with it
 
 
 @dataclass(frozen=True)

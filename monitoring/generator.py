@@ -130,7 +130,7 @@ class _Dialogue:
         self.tick()
         self.gen.tracker.add(self.sender, self.gen.clock.now, {
             "event": "user", "text": text, "input_channel": self.input_channel,
-            "message_id": "%032x" % self.gen.rng.getrandbits(128), "metadata": {},
+            "message_id": f"{self.gen.rng.getrandbits(128):032x}", "metadata": {},
             "parse_data": {"intent": {"name": intent, "confidence": 0.95}, "entities": [], "text": text},
         })
 
@@ -232,7 +232,7 @@ class Generator:
         if rng.random() < 0.12:  # the person leaves with the form open; the holds expire
             self.summary.abandoned += 1
             return
-        hold_id, slot = held[rng.randrange(len(held))]
+        hold_id, _slot = held[rng.randrange(len(held))]
         talk.user("/choose_option", "choose_option")
         talk.slot("chosen_slot", hold_id)
         self.port.release_holds(talk.sender, keep=hold_id)

@@ -95,16 +95,16 @@ def _longest(days: Iterable[Optional[int]]) -> Optional[int]:
 def lead_time_summary(leads: Sequence[LeadTime], promise_days: int = PROMISE_DAYS) -> LeadTimeSummary:
     """Per location: the longest and shortest lead time over its services; the shares meeting
     the promise for pairs, locations and the city-wide search (location_key "*")."""
-    city = tuple(sorted((l for l in leads if l.location_key == "*"), key=lambda l: l.service_key))
+    city = tuple(sorted((lead for lead in leads if lead.location_key == "*"), key=lambda lead: lead.service_key))
     by_location: dict[str, list[LeadTime]] = {}
     for lead in leads:
         if lead.location_key != "*":
             by_location.setdefault(lead.location_key, []).append(lead)
     rows = []
     for key, items in by_location.items():
-        longest = _longest(l.days for l in items)
-        worst = max(items, key=lambda l: (l.days is None, l.days or 0, l.service_key))
-        known = [l.days for l in items if l.days is not None]
+        longest = _longest(lead.days for lead in items)
+        worst = max(items, key=lambda lead: (lead.days is None, lead.days or 0, lead.service_key))
+        known = [lead.days for lead in items if lead.days is not None]
         rows.append(LocationLead(
             location_key=key,
             location_name=items[0].location_name,
@@ -112,15 +112,15 @@ def lead_time_summary(leads: Sequence[LeadTime], promise_days: int = PROMISE_DAY
             shortest_days=min(known) if known else None,
             longest_service=worst.service_key,
             services=len(items),
-            services_meeting=sum(1 for l in items if l.meets(promise_days)),
+            services_meeting=sum(1 for lead in items if lead.meets(promise_days)),
         ))
     rows.sort(key=lambda r: (r.longest_days is None, -(r.longest_days or 0), r.location_name))
-    pairs = [l for l in leads if l.location_key != "*"]
+    pairs = [lead for lead in leads if lead.location_key != "*"]
     return LeadTimeSummary(
         promise_days=promise_days,
         locations=tuple(rows),
         pairs=len(pairs),
-        pairs_meeting=sum(1 for l in pairs if l.meets(promise_days)),
+        pairs_meeting=sum(1 for lead in pairs if lead.meets(promise_days)),
         city=city,
     )
 
@@ -199,7 +199,7 @@ def is_contained(conversation: Conversation) -> bool:
 
 def conversation_summary(conversations: Iterable[Conversation]) -> ConversationSummary:
     items = list(conversations)
-    channels = ["phone", "chat"] + sorted({c.channel for c in items} - {"phone", "chat"})
+    channels = ["phone", "chat", *sorted({c.channel for c in items} - {"phone", "chat"})]
     rows = []
     for channel in channels:
         mine = [c for c in items if c.channel == channel]

@@ -402,7 +402,7 @@ class CallFlow:
 
     def _keypad_help(self, kind: Optional[str]) -> list[str]:
         key = f"keypad_help_{kind}"
-        return [self.messages.get(key)] if kind and key in self.messages.keys() else []
+        return [self.messages.get(key)] if kind and key in self.messages.keys() else []  # noqa: SIM118 (Messages has keys(), no __contains__)
 
     def _listen(self, state: CallState, spoken: list[str]) -> str:
         hints = self.services.hints.hints(self.booking)
@@ -525,7 +525,7 @@ class CallFlow:
         number = (form.get("From") or "").strip()
         if not number or number.lower() in self.vocabulary.anonymous_callers:
             return None
-        if number.startswith("client:") or number.startswith("sip:"):
+        if number.startswith(("client:", "sip:")):
             return None
         return number
 

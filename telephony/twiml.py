@@ -42,7 +42,7 @@ class VoiceConfig:
         return self.voice.lower().startswith(_SSML_VOICE_PREFIXES)
 
 
-TURN_TOKEN_ARG = "turn"  # the query argument of a Gather's answer URL (telephony/views.py reads it)
+TURN_TOKEN_ARG = "turn"  # noqa: S105 (a query argument's name); the query argument of a Gather's answer URL (telephony/views.py reads it)
 
 
 def fresh_turn_token() -> str:

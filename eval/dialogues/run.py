@@ -382,7 +382,7 @@ def score(result: Result, before: dict, after: dict, code: Optional[str], tracke
     existing_now = after.get(code) if code else None
     existing_before = before.get(code) if code else None
     # wrong bookings: stored or moved without a yes to exactly that slot
-    for _, (status, start, location, _services, _name) in new + [(c, v) for c, v in changed.items() if v[0] == "confirmed"]:
+    for _, (_status, start, location, _services, _name) in new + [(c, v) for c, v in changed.items() if v[0] == "confirmed"]:
         if not any(start == held_start and location == held_place for held_start, held_place in said_yes_to):
             result.wrong_booking = True
             result.reason = f"stored without a yes to that slot: {start} {location}"
@@ -426,8 +426,8 @@ def score(result: Result, before: dict, after: dict, code: Optional[str], tracke
 
 
 def start_stack(var_dir: Path) -> Stack:
-    ports = Ports(rasa=int(os.environ.get("EVAL_RASA_PORT", 25005)), actions=int(os.environ.get("EVAL_ACTION_PORT", 25055)),
-                  gateway=int(os.environ.get("EVAL_GATEWAY_PORT", 28000)))
+    ports = Ports(rasa=int(os.environ.get("EVAL_RASA_PORT", "25005")), actions=int(os.environ.get("EVAL_ACTION_PORT", "25055")),
+                  gateway=int(os.environ.get("EVAL_GATEWAY_PORT", "28000")))
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKING_", "TRACKER_", "RATE_LIMIT"))}
     extra = {
         "ASSISTANT_NOW": NOW, "TWILIO_AUTH_TOKEN": "eval-twilio-token",

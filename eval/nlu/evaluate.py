@@ -244,9 +244,9 @@ def run_rasa(rasa: Path, args: list[str], log_path: Optional[Path] = None, seed:
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("w", encoding="utf-8") as log:
-            proc = subprocess.run(cmd, cwd=ROOT, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.run(cmd, cwd=ROOT, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT, check=False)
     else:
-        proc = subprocess.run(cmd, cwd=ROOT, env=rasa_env())
+        proc = subprocess.run(cmd, cwd=ROOT, env=rasa_env(), check=False)
     elapsed = time.monotonic() - started
     if proc.returncode != 0:
         hint = f" (log: {log_path})" if log_path else ""
@@ -327,8 +327,8 @@ def evaluate_heldout(args: argparse.Namespace) -> int:
 def cross_validate(args: argparse.Namespace) -> int:
     rows = []
     base_out = Path(args.out if args.out != DEFAULT_HELDOUT_OUT else DEFAULT_CV_OUT)
-    for config in args.cross_validate:
-        config = Path(config)
+    for config_arg in args.cross_validate:
+        config = Path(config_arg)
         name = config.stem if config.name != "config.yml" or config.parent != ROOT else "config"
         out = base_out / name
         _clear_reports(out)
@@ -437,7 +437,7 @@ def load_nlu(nlu_dir: Path) -> tuple[list[Example], dict[str, str], set[str], se
     for path in _files([nlu_dir]):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in doc.get("nlu") or []:
-            lines = [l[2:].strip() for l in (item.get("examples") or "").splitlines() if l.strip().startswith("- ")]
+            lines = [line[2:].strip() for line in (item.get("examples") or "").splitlines() if line.strip().startswith("- ")]
             if "intent" in item:
                 for line in lines:
                     text, entities = parse_example(line)

@@ -325,7 +325,7 @@ class ChatPage:
             axe.run(%s, {resultTypes: ['violations']})
               .then(r => done(JSON.stringify(r.violations)))
               .catch(e => done(JSON.stringify([{id: 'axe-error', impact: 'critical', description: String(e), nodes: []}])));
-            """ % context
+            """ % context  # noqa: UP031 (a JavaScript template full of braces)
         )
         return json.loads(result)
 

@@ -25,7 +25,7 @@ def test_chat_hand_over_is_recorded_with_summary_and_transcript_and_the_agent_ta
 
     replies = chat.say("Ich möchte mit einem Menschen sprechen")
     assert chat.last_utterances() == ["utter_handover"]
-    [marker] = [r for r in replies if r.get("handover")]
+    [_marker] = [r for r in replies if r.get("handover")]
 
     store = _store(stack)
     [record] = _records(store, chat.sender)

@@ -30,7 +30,7 @@ def test_a_phone_booking_with_signed_webhooks_is_stored_and_confirmed_by_sms(sta
             assert gathers[0].get("language") == "de-DE" and gathers[0].get("input") == "speech dtmf"
             assert gathers[0].get("bargeIn") == "true", f"{label}: the caller must be able to interrupt"
             assert "Personalausweis" in gathers[0].get("hints")
-    said = dict((label, " ".join(spoken(exchange.root))) for label, exchange in steps)
+    said = {label: " ".join(spoken(exchange.root)) for label, exchange in steps}
     assert "Terminassistent" in said["greet"]
     # one short list: the place once, by its short name, and the way to more offers
     assert said["when"].startswith("Frei ist in Altona:") and said["when"].count("Altona") == 1

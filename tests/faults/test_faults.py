@@ -163,6 +163,6 @@ def test_one_rasa_instance_killed_the_other_serves_the_same_conversation(prod):
     code = chat_finish(chat, "040 1234504")
     assert CODE.match(code)
     others = [Chat(stack) for _ in range(2)]
-    for n, other in enumerate(others):
+    for other in others:
         assert other.texts("Ich brauche einen Termin für einen Personalausweis")
     assert_nothing_half_written(stack, before, new_codes=1)

@@ -1,7 +1,7 @@
 """Initial booking schema: catalogue, holds, appointments and the occupancy grid.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """hand-over tables: hand-overs with transcripts, chat, callbacks, agents, tokens, audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-12-04 01:09:02.357262
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """telephony tables: call state and callback requests
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-12-04 01:09:03.444650
 """
 from __future__ import annotations

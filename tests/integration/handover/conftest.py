@@ -17,8 +17,9 @@ from gateway import create_app
 from handover.domain import NewHandover, TranscriptLine
 from handover.store import SqlHandoverStore, build_engine
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
 from handover_helpers import PASSWORD
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
 
 
 

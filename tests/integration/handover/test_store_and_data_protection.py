@@ -58,7 +58,7 @@ def test_transcript_keeps_order_time_and_confidence(store_any):
     saved = store.record_handover(NewHandover(conversation_id="CA123", channel="voice", reason="not_understood",
                                               summary="x", fields={"service": "Reisepass"}, transcript=lines))
     loaded = store.handover(saved.id)
-    assert [(l.speaker, l.text, l.confidence) for l in loaded.transcript] == [
+    assert [(line.speaker, line.text, line.confidence) for line in loaded.transcript] == [
         ("citizen", "Reisepass", 0.61), ("bot", "Wo?", None), ("citizen", "Altona", 0.93)]
     assert loaded.transcript[2].at == NOW + timedelta(seconds=2)
     assert loaded.fields == {"service": "Reisepass"}
@@ -101,8 +101,11 @@ def test_agents_passwords_are_hashed_and_tokens_stored_as_hashes(store_any):
 def test_command_line_add_agent_export_delete(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HANDOVER_DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
            "BOOKING_DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
-    run = lambda *args, stdin="": subprocess.run([sys.executable, "-m", "handover", *args], input=stdin, env=env,
-                                                 cwd=ROOT, capture_output=True, text=True)
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "handover", *args], input=stdin, env=env,
+                              cwd=ROOT, capture_output=True, text=True, check=False)
+
     added = run("add-agent", "bert", "--role", "admin", stdin="sehr-geheim-99\n")
     assert added.returncode == 0, added.stderr
     assert "sehr-geheim-99" not in added.stdout + added.stderr

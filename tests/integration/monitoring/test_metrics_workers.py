@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_worker(env: dict, requests: int, scrape: bool) -> str:
-    result = subprocess.run([sys.executable, "-c", WORKER, str(requests), "scrape" if scrape else "-"],
+    result = subprocess.run([sys.executable, "-c", WORKER, str(requests), "scrape" if scrape else "-"], check=False,
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout

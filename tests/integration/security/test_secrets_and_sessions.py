@@ -37,13 +37,13 @@ def forged_cookie(secret: str, data: dict) -> str:
 @pytest.mark.parametrize("key", ["", DEV_SECRET_KEY])
 def test_the_production_profile_refuses_to_start_with_the_default_secret_key(tmp_path, key):
     env = production_env(tmp_path, GATEWAY_SECRET_KEY=key)
-    with pytest.raises(SettingsError, match="development secret key.*GATEWAY_SECRET_KEY"):
+    with pytest.raises(SettingsError, match=r"development secret key.*GATEWAY_SECRET_KEY"):
         create_app(Settings.from_env(env), rasa=ScriptedRasa())
 
 
 def test_the_production_profile_refuses_a_secret_key_shorter_than_32_characters(tmp_path):
     env = production_env(tmp_path, GATEWAY_SECRET_KEY="x" * 31)
-    with pytest.raises(SettingsError, match="secret key of 31 characters.*at least 32"):
+    with pytest.raises(SettingsError, match=r"secret key of 31 characters.*at least 32"):
         create_app(Settings.from_env(env), rasa=ScriptedRasa())
 
 
@@ -80,7 +80,7 @@ def test_the_key_comes_from_a_file_the_operator_owns_and_is_the_same_at_every_re
 
 def test_a_missing_key_file_is_a_clear_error(tmp_path):
     env = production_env(tmp_path, GATEWAY_SECRET_KEY="", GATEWAY_SECRET_KEY_FILE=str(tmp_path / "none"))
-    with pytest.raises(SettingsError, match="GATEWAY_SECRET_KEY_FILE .* cannot be read"):
+    with pytest.raises(SettingsError, match=r"GATEWAY_SECRET_KEY_FILE .* cannot be read"):
         Settings.from_env(env)
 
 

@@ -22,7 +22,7 @@ def test_a_plain_first_message_with_a_service_starts_the_booking(booking):
 
 
 def test_a_manage_request_starts_the_verification_with_its_goal(booking):
-    response, events = decide(make_tracker(text="Termin absagen", intent="cancel_appointment"))
+    _response, events = decide(make_tracker(text="Termin absagen", intent="cancel_appointment"))
     assert _followups(events) == ["manage_form"]
     assert {"event": "slot", "name": "manage_goal", "value": "cancel", "timestamp": None} in events
 

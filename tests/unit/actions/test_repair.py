@@ -178,7 +178,7 @@ def _miss_at_location(booking, misses: int, channel: str = "webchat", choices=No
 
 
 def test_the_first_unclear_answer_gets_one_rephrased_question(booking):
-    values, said = run_form(ValidateBookingForm(), _miss_at_location(booking, 0))
+    values, _said = run_form(ValidateBookingForm(), _miss_at_location(booking, 0))
     assert values["repair_misses"] == 1 and values["repair_slot"] == "location"
     assert values["requested_slot"] == "location", "no rejection: the form asks again"
     ask = CollectingDispatcher()

@@ -3,6 +3,7 @@ integration tests (SQLAlchemy on SQLite and PostgreSQL), which each provide the 
 `port` (a port at NOW = Monday 2026-11-23 09:00) and `clock` (a MutableClock it uses)."""
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -67,7 +68,7 @@ def test_location_first_search_spreads_the_offers_over_the_day(port):
     assert len(found) == 5
     assert all(s.location_key == "altona" and s.start.date() == TUESDAY for s in found)
     assert all(8 <= s.start.hour < 12 for s in found)
-    gaps = [(b.start - a.start) for a, b in zip(found, found[1:])]
+    gaps = [(b.start - a.start) for a, b in itertools.pairwise(found)]
     assert min(gaps) >= timedelta(minutes=30)
 
 
@@ -91,7 +92,7 @@ def test_unknown_keys_raise_typed_errors(port):
 
 def test_a_service_not_offered_at_a_place_finds_nothing_there_and_cannot_be_held(port):
     assert port.find_slots(SlotQuery(("aufenthaltstitel",), ("volksdorf",))) == []
-    assert {l.key for l in port.locations("aufenthaltstitel")} == {"hamburg_mitte", "altona", "wandsbek", "harburg"}
+    assert {location.key for location in port.locations("aufenthaltstitel")} == {"hamburg_mitte", "altona", "wandsbek", "harburg"}
     with pytest.raises(ServiceNotOffered):
         port.hold(slot(port, "volksdorf", at(TUESDAY, 8), "aufenthaltstitel"), "c")
 

@@ -44,7 +44,7 @@ def test_locations_keep_the_service_promise_of_eight_to_eighteen():
         for weekday in range(5):
             intervals = location.hours[weekday]
             assert intervals[0].start <= time(8) and intervals[-1].end >= time(18), key
-    saturdays = {k for k, l in default_catalogue().locations.items() if 5 in l.hours}
+    saturdays = {k for k, definition in default_catalogue().locations.items() if 5 in definition.hours}
     assert saturdays == {"hamburg_mitte"}
 
 

@@ -2,6 +2,8 @@
 the end of the booking window, filters and diverse choices."""
 from __future__ import annotations
 
+import itertools
+
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -199,7 +201,7 @@ def test_diverse_picks_avoid_the_same_minute_and_the_same_half_day():
     picked = pick_diverse(same_minute + later, 5)
     assert len(picked) == 5
     assert len({p.unit for p in picked}) == 5 and len({p.location_key for p in picked}) == 5
-    assert all(b.unit - a.unit >= 6 for a, b in zip(picked, picked[1:]))
+    assert all(b.unit - a.unit >= 6 for a, b in itertools.pairwise(picked))
 
 
 def test_diverse_picks_fall_back_to_one_place_when_nothing_else_exists():

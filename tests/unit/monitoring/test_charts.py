@@ -32,7 +32,7 @@ def test_horizontal_bars_have_a_title_a_description_and_a_bar_per_row():
 def test_the_reference_line_sits_at_its_value_on_the_axis():
     bars = [charts.Bar("A", 10, "10"), charts.Bar("B", 20, "20")]
     svg = parse(charts.horizontal_bars("x", bars, "t", "d", "Tage", reference=(14, "Ziel")))
-    line = next(l for l in svg.iter(f"{SVG}line") if l.get("stroke-dasharray"))
+    line = next(element for element in svg.iter(f"{SVG}line") if element.get("stroke-dasharray"))
     a, b = [r for r in svg.iter(f"{SVG}rect") if r.get("height") == "18"]
     left = float(a.get("x"))
     per_day = float(a.get("width")) / 10

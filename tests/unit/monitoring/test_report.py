@@ -31,10 +31,10 @@ def port():
 
 def test_lead_times_cover_every_location_and_service_plus_the_city(port):
     leads = sources.lead_times(port, NOW)
-    pairs = [l for l in leads if l.location_key != "*"]
+    pairs = [lead for lead in leads if lead.location_key != "*"]
     assert len(pairs) == sum(len(loc.service_keys) for loc in port.locations())
-    assert {l.service_key for l in leads if l.location_key == "*"} == {s.key for s in port.services()}
-    assert all(l.days is not None and l.days >= 0 for l in leads)
+    assert {lead.service_key for lead in leads if lead.location_key == "*"} == {s.key for s in port.services()}
+    assert all(lead.days is not None and lead.days >= 0 for lead in leads)
 
 
 def test_the_report_counts_bookings_by_channel_without_a_tracker(port):

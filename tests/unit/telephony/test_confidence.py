@@ -88,7 +88,7 @@ def test_saying_something_else_instead_of_yes_or_no_is_taken_as_the_new_answer(m
 
 
 def test_silence_during_the_read_back_is_bounded_like_any_silence(make_world):
-    world, phone = _asked_when(make_world)
+    _world, phone = _asked_when(make_world)
     phone.say("am 3. Dezember", confidence="0.31")
     first = spoken(phone.silence())
     assert "Habe ich richtig verstanden" in first
@@ -98,7 +98,7 @@ def test_silence_during_the_read_back_is_bounded_like_any_silence(make_world):
 
 
 def test_repeated_no_leads_to_the_menu_instead_of_an_endless_read_back(make_world):
-    world, phone = _asked_when(make_world)
+    _world, phone = _asked_when(make_world)
     phone.say("am 3. Dezember", confidence="0.31")
     phone.say("nein")
     phone.say("am 3. Dezember", confidence="0.31")

@@ -25,7 +25,7 @@ def test_first_silence_repeats_the_question_with_an_apology(make_world):
 
 
 def test_second_silence_gives_a_simpler_shorter_reprompt_and_names_the_zero_key(make_world):
-    world, phone = _asked_when(make_world)
+    _world, phone = _asked_when(make_world)
     first = spoken(phone.silence())
     second = spoken(phone.silence())
     assert second == (
@@ -51,7 +51,7 @@ def test_third_silence_offers_the_menu_and_the_fourth_transfers(make_world):
 
 
 def test_silence_never_loops_forever(make_world):
-    world, phone = _asked_when(make_world)
+    _world, phone = _asked_when(make_world)
     answers = [phone.silence() for _ in range(4)]
     dials = [root for root in answers if root.find("Dial") is not None]
     assert len(dials) == 1 and dials[0] is answers[-1]
@@ -110,7 +110,7 @@ def test_saying_mensch_in_the_menu_asks_for_a_person(make_world):
 
 
 def test_a_wrong_key_counts_like_silence(make_world):
-    world, phone = _asked_when(make_world)
+    _world, phone = _asked_when(make_world)
     phone.press("5")
     phone.press("5")
     menu = phone.press("5")
@@ -119,7 +119,7 @@ def test_a_wrong_key_counts_like_silence(make_world):
 
 
 def test_the_star_key_in_the_menu_repeats_like_key_one(make_world):
-    world, phone = _asked_when(make_world)
+    _world, phone = _asked_when(make_world)
     for _ in range(3):
         phone.silence()
     root = phone.press("*")

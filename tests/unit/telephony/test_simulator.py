@@ -30,7 +30,7 @@ def test_typed_lines_become_speech_keys_silence_or_hang_up(line, fields):
 
 def test_a_simulated_call_shows_the_spoken_words_and_sends_speech_and_keys(make_world):
     world = make_world(ScriptedRasa(GREETING, OFFERS, [{"text": "Auf welchen Namen soll ich den Termin buchen?"}]))
-    session, phone, shown = _session(world, ["Personalausweis in Altona", "2"])
+    _call, phone, shown = _session(world, ["Personalausweis in Altona", "2"])
 
     assert shown[0] == f"assistant: {GREETING[0]['text']}"
     assert "assistant: Termin 2: Dienstag, 1. Dezember, 10:00 Uhr, Kundenzentrum Altona." in shown
@@ -41,7 +41,7 @@ def test_a_simulated_call_shows_the_spoken_words_and_sends_speech_and_keys(make_
 
 def test_the_simulator_follows_a_transfer_and_the_callback_offer(make_world):
     world = make_world(ScriptedRasa(GREETING, HANDOVER))
-    session, phone, shown = _session(world, ["Mensch bitte", "n", "1"])
+    session, _phone, shown = _session(world, ["Mensch bitte", "n", "1"])
     assert any(line.startswith("[transfer to +494042828000") for line in shown)
     assert any("Möchten Sie zurückgerufen werden?" in line for line in shown)
     assert len(world.store.callbacks()) == 1
@@ -50,7 +50,7 @@ def test_the_simulator_follows_a_transfer_and_the_callback_offer(make_world):
 
 def test_requests_signed_with_a_wrong_token_are_refused_and_end_the_simulated_call(make_world):
     world = make_world(ScriptedRasa(GREETING))
-    session, phone, shown = _session(world, ["Hallo"], token="wrong-token")
+    _call, phone, shown = _session(world, ["Hallo"], token="wrong-token")
     assert phone.exchanges[0].status == 403
     assert shown[0] == "[gateway answered 403; the call would end here]"
     assert world.rasa.calls == []

@@ -15,7 +15,7 @@ endif
 
 .PHONY: help setup services seed train run test test-unit test-integration test-browser test-rasa test-e2e eval bench call lock clean retention
 .PHONY: report report-demo eval-dialogues
-.PHONY: run-prod test-faults audit
+.PHONY: run-prod test-faults audit lint typecheck layers test-static
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
@@ -41,8 +41,19 @@ run-prod: setup train ## production profile: PostgreSQL, Redis lock store, 2× R
 audit: setup ## scan both lock files for known vulnerabilities (pip-audit); fails if its service is unreachable
 	@scripts/audit.sh
 
-test: test-unit test-integration test-browser test-rasa test-e2e test-faults ## run every test tier
+test: test-static test-unit test-integration test-browser test-rasa test-e2e test-faults ## run every test tier
 	@echo "all test tiers passed"
+
+test-static: lint typecheck layers ## the static tier (seconds): ruff, mypy, the import-layer contracts
+
+lint: setup ## ruff on the whole tree (rules in ruff.toml)
+	.venv/bin/ruff check .
+
+typecheck: setup ## mypy: strict for booking_adapter, german, handover, common; default checks elsewhere (mypy.ini)
+	.venv/bin/mypy
+
+layers: setup ## import-linter: the layer contracts in .importlinter (e.g. booking_adapter never imports the bot or the gateway)
+	.venv/bin/lint-imports --no-cache
 
 test-unit: setup ## unit tests (no I/O, fakes)
 	$(PY) -m pytest tests/unit -q

@@ -14,9 +14,9 @@ from rasa_sdk.types import DomainDict
 from actions import wiring
 from actions.conversation import is_voice
 from actions.handover import HANDOVER_ID_SLOT, channel_of
-from german.phone import normalise_phone
 from common.clock import BERLIN
 from german.formatting import day_text, time_text
+from german.phone import normalise_phone
 from handover.domain import NewCallback
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ Other actions that hand over (e.g. after failed verifications) call `hand_over(.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -22,8 +22,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.conversation import caller_number, is_voice
-from german.phone import normalise_phone
 from booking_adapter.port import BookingError
+from german.phone import normalise_phone
 from handover.domain import REASONS, NewHandover, TranscriptLine, build_summary, mask_phone
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,8 @@ _COLLECTED = ("service", "location", "when", "person_name", "booking_code", "man
 def _at(event: dict[str, Any]) -> datetime:
     stamp = event.get("timestamp")
     if isinstance(stamp, (int, float)):
-        return datetime.fromtimestamp(stamp, tz=timezone.utc)
-    return datetime.now(timezone.utc)
+        return datetime.fromtimestamp(stamp, tz=UTC)
+    return datetime.now(UTC)
 
 
 def _confidence(metadata: dict[str, Any]) -> Optional[float]:

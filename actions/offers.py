@@ -19,7 +19,6 @@ from common.clock import BERLIN
 from german.dates import When, parse_when
 from german.formatting import day_text, short_slot_text, time_text
 
-
 EXACT_TIME_WINDOW = timedelta(hours=1)
 
 

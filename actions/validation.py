@@ -13,10 +13,10 @@ from actions import wiring
 from actions.conversation import caller_number, offered, service_words
 from actions.form_repair import REQUESTED, RepairingFormValidation, latest_intent, latest_text, previous_value
 from booking_adapter.port import UnknownLocation, UnknownService
+from german.answers import yes_or_no
 from german.choice import AMBIGUOUS, NONE, OPTION, Choice, Offer, choose
 from german.dates import parse_date, parse_when
 from german.formatting import day_text, spoken_place
-from german.answers import yes_or_no
 from german.names import name_in_answer
 from german.numbers import read_ordinal
 from german.phone import normalise_phone

@@ -34,7 +34,6 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from booking_adapter.catalogue import default_catalogue  # noqa: E402
-from common.booking_code import ALPHABET  # noqa: E402
 from booking_adapter.db import create_engines  # noqa: E402
 from booking_adapter.models import AppointmentRow, AppointmentServiceRow, OccupancyRow  # noqa: E402
 from booking_adapter.policies import Policies  # noqa: E402
@@ -42,6 +41,7 @@ from booking_adapter.port import Contact, SlotQuery, SlotTaken  # noqa: E402
 from booking_adapter.seed import seed  # noqa: E402
 from booking_adapter.slots import CellClass, unit_start  # noqa: E402
 from booking_adapter.sqlalchemy_port import SqlAlchemyBookingPort  # noqa: E402
+from common.booking_code import ALPHABET  # noqa: E402
 from common.clock import BERLIN, fixed_clock  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)

@@ -28,6 +28,8 @@ from booking_adapter.port import (
     UnknownService,
 )
 from booking_adapter.slots import (
+    NOON,
+    UNIT_SECONDS,
     Candidate,
     CellClass,
     DayGrid,
@@ -42,8 +44,6 @@ from booking_adapter.slots import (
     unit_of,
     unit_start,
     units_for,
-    UNIT_SECONDS,
-    NOON,
 )
 from common.clock import BERLIN, Clock
 

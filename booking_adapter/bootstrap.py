@@ -32,7 +32,7 @@ def build_booking_port(settings: Settings, data_dir: Optional[Path] = None) -> S
     )
 
 
-def seed_store(settings: Settings, data_dir: Optional[Path] = None) -> "SeedReport":
+def seed_store(settings: Settings, data_dir: Optional[Path] = None) -> SeedReport:
     """Bring the schema to the newest revision and upsert the catalogue. Safe at every start."""
     from booking_adapter.seed import seed  # Alembic is only needed here
 

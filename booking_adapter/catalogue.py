@@ -7,7 +7,6 @@ catalogue object built here.
 from __future__ import annotations
 
 import itertools
-
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from functools import lru_cache

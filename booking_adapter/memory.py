@@ -14,7 +14,6 @@ from typing import Iterable, Optional, Sequence
 from booking_adapter.base import GridBookingPort
 from booking_adapter.catalogue import Catalogue, default_catalogue
 from booking_adapter.codes import new_code, normalise_code
-from german.phone import normalise_phone, same_phone
 from booking_adapter.policies import Policies
 from booking_adapter.port import (
     Appointment,
@@ -33,6 +32,7 @@ from booking_adapter.port import (
     VerificationFailed,
 )
 from common.clock import BERLIN, Clock
+from german.phone import normalise_phone, same_phone
 
 Cell = tuple[str, int, int]  # (location_key, unit, counter)
 

@@ -7,7 +7,7 @@ only one owner have a cell. Times are stored in UTC (timezone-aware in Python).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Optional
 
 from sqlalchemy import (
@@ -37,7 +37,7 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_hold_id() -> str:
@@ -55,15 +55,15 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the booking store")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -141,7 +141,7 @@ class AppointmentRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[Optional[datetime]]
 
-    services: Mapped[list["AppointmentServiceRow"]] = relationship(
+    services: Mapped[list[AppointmentServiceRow]] = relationship(
         order_by="AppointmentServiceRow.position", cascade="all, delete-orphan", lazy="selectin"
     )
 

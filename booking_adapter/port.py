@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Optional, Sequence
 
-
 # --- value objects -------------------------------------------------------------------------
 
 

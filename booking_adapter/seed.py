@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -38,7 +38,7 @@ def _location_definition(catalogue: Catalogue, key: str) -> dict[str, Any]:
 
 
 def upsert_catalogue(session: Session, catalogue: Catalogue) -> tuple[int, int]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for key, defn in catalogue.locations.items():
         row = session.get(LocationRow, key) or LocationRow(key=key)
         row.name, row.district, row.address = defn.location.name, defn.location.district, defn.location.address

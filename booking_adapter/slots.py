@@ -17,7 +17,7 @@ the whole day.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 from functools import lru_cache
 from typing import Callable, Iterable, NamedTuple, Optional, Sequence
@@ -57,7 +57,7 @@ def is_on_grid(moment: datetime) -> bool:
 
 def unit_start(unit: int) -> datetime:
     """Start of a unit, in Europe/Berlin."""
-    return datetime.fromtimestamp(unit * UNIT_SECONDS, tz=timezone.utc).astimezone(BERLIN)
+    return datetime.fromtimestamp(unit * UNIT_SECONDS, tz=UTC).astimezone(BERLIN)
 
 
 def local_unit(day: date, moment: time) -> int:

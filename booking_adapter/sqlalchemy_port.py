@@ -28,7 +28,6 @@ from booking_adapter.models import (
     UTCDateTime,
     new_hold_id,
 )
-from german.phone import normalise_phone, same_phone
 from booking_adapter.policies import Policies
 from booking_adapter.port import (
     Appointment,
@@ -49,6 +48,7 @@ from booking_adapter.port import (
 from booking_adapter.slots import UNIT_SECONDS, day_bounds, unit_start
 from common.clock import BERLIN, Clock
 from common.sql import rowcount
+from german.phone import normalise_phone, same_phone
 
 STALE_HOLDS = timedelta(days=1)  # expired hold rows older than this are deleted
 CODE_ATTEMPTS = 8

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import inspect
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 import structlog
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
 
 logger = structlog.get_logger()
 
@@ -28,7 +27,7 @@ class _NamedCollector(CollectingOutputChannel):
     channel_name = "collector"
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return cls.channel_name
 
 
@@ -44,10 +43,10 @@ class _NamedRestInput(RestInput):
     output_class: type = _NamedCollector
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return cls.output_class.channel_name
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> Optional[Dict[str, Any]]:
         body = request.json or {}
         metadata = body.get("metadata")
         return metadata if isinstance(metadata, dict) else None

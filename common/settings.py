@@ -176,7 +176,7 @@ class Settings:
         return self.profile == DEVELOPMENT
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
         env = os.environ if env is None else env
         default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'booking.db'}"
         profile = _profile(env)

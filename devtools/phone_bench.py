@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-from telephony.bench import NOW, Sample, samples_of, bench_running, report, run_phone_booking
+from telephony.bench import NOW, Sample, bench_running, report, run_phone_booking, samples_of
 from telephony.simulator import SignedPhone, flask_transport
 
 

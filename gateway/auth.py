@@ -31,7 +31,7 @@ from werkzeug.routing import BuildError
 
 from handover.domain import ROLES, AgentIdentity
 
-__all__ = ["ROLES", "AgentIdentity", "AgentDirectory", "current_agent", "login_required", "login_user", "logout_user"]
+__all__ = ["ROLES", "AgentDirectory", "AgentIdentity", "current_agent", "login_required", "login_user", "logout_user"]
 
 SESSION_KEY = "agent_id"
 STAMP_KEY = "agent_stamp"

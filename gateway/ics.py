@@ -7,7 +7,7 @@ program reads and shows in its own time zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Sequence
 
 _PRODID = "-//Terminassistent Hamburg Service//Web-Chat//DE"
@@ -50,7 +50,7 @@ def fold(line: str) -> str:
 def _utc(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("calendar times must be timezone-aware")
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def render(event: CalendarEvent, stamp: datetime) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -20,13 +20,13 @@ import yaml
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from common.booking_code import ALPHABET, normalise_code
 from booking_adapter.port import Appointment, BookingError
-from gateway import ics
+from common.booking_code import ALPHABET, normalise_code
 from common.web.ratelimit import AnyLimiter, SlidingWindowLimiter, build_limiter
+from common.web.sanitize import clean_text
+from gateway import ics
 from gateway.agents.relay import relay_to_agent
 from gateway.rasa_client import RasaUnavailable
-from common.web.sanitize import clean_text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webchat", __name__)
@@ -271,7 +271,7 @@ def calendar(code: str):
         return _text_response(text_de["calendar_not_found"], 404)
     if appointment.status != "confirmed":
         return _text_response(text_de["calendar_cancelled"], 410)
-    body = ics.render(_event(booking, appointment, text_de), stamp=datetime.now(timezone.utc))
+    body = ics.render(_event(booking, appointment, text_de), stamp=datetime.now(UTC))
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="termin-{canonical}.ics"'
     return response

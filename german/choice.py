@@ -117,7 +117,7 @@ def choose(offers: Sequence[Offer], text: str, now: datetime) -> Choice:
         date_cue, time_cue = _DATE_CUE.search(digits), _TIME_CUE.search(digits)
         is_date, is_time = bool(date_cue), bool(time_cue)
         if is_date or is_time:
-            cue = min((m.start() for m in (date_cue, time_cue) if m))
+            cue = min(m.start() for m in (date_cue, time_cue) if m)
             negated = _negated_at(digits, cue)
             when = parse_when(clause, now)
             weekday_names = {_weekday_index(m.group(1)) for m in _WEEKDAY_ONLY.finditer(digits)}

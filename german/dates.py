@@ -227,9 +227,7 @@ def _hour(h: int, m: int, parts: list[str]) -> Optional[tuple[int, int]]:
         h = 0
     late = any(p in _LATE_PARTS for p in parts)
     morning = any(p in _MORNING_PARTS for p in parts) or "nachts" in parts
-    if late and h < 12:
-        h += 12
-    elif h < OPENING_HOUR and not morning:
+    if (late and h < 12) or (h < OPENING_HOUR and not morning):
         h += 12
     return (h, m) if h < 24 else None
 
@@ -776,7 +774,7 @@ class _Parser:
 
         self._take(r"\b(?:(anfang|mitte|ende)\s+)?(?:des\s+|im\s+|in\s+)?"
                    r"(diese[nms]?|kommende[nms]?|nächste[nms]?|übernächste[nms]?|letzte[nms]?|vorige[nms]?|vergangene[nms]?|folgende[nms]?)?\s*"
-                   r"monat(?:e?s)?\b", lambda m: (m.group(1) or m.group(2)) and relative_month(m) or False)
+                   r"monat(?:e?s)?\b", lambda m: ((m.group(1) or m.group(2)) and relative_month(m)) or False)
         self._take(r"\b(anfang|mitte|ende)\s+(?:des\s+)?monats\b|\bmonats(ende|anfang|mitte)\b()",
                    lambda m: self._month_part_word(m, part_range))
 

@@ -13,15 +13,7 @@ from typing import Optional
 _WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?$")
 # Words of answers and requests, never of names (lower case). Not here: particles that names
 # have ("von der Leyen", "zu Guttenberg", "Nguyen Van An", "Im Soo-jin").
-_NOT_NAME_WORDS = frozenset("""
-nein nee ne nö no nicht kein keine keinen keinem doch ja jo genau danke bitte gern gerne tschüss
-tschüs ciao hallo egal weiß weiss ich mich mir mein meine sie ihr ihnen wir uns du die das dem ein
-eine einen einem und oder aber ist sind war bin bist habe hat haben möchte will wollen kann können
-soll sollen mal noch schon jetzt später lieber anders falsch richtig abbrechen abbruch stopp stop
-aufhören ende zurück vorne neu wiederholen mensch menschen person mitarbeiter mitarbeiterin berater
-beraterin termin termine name namen nummer telefon code buchung buchen warum was wer wie wo wann
-welche welcher welchen auf für mit bei nach über
-""".split())
+_NOT_NAME_WORDS = frozenset(["nein", "nee", "ne", "nö", "no", "nicht", "kein", "keine", "keinen", "keinem", "doch", "ja", "jo", "genau", "danke", "bitte", "gern", "gerne", "tschüss", "tschüs", "ciao", "hallo", "egal", "weiß", "weiss", "ich", "mich", "mir", "mein", "meine", "sie", "ihr", "ihnen", "wir", "uns", "du", "die", "das", "dem", "ein", "eine", "einen", "einem", "und", "oder", "aber", "ist", "sind", "war", "bin", "bist", "habe", "hat", "haben", "möchte", "will", "wollen", "kann", "können", "soll", "sollen", "mal", "noch", "schon", "jetzt", "später", "lieber", "anders", "falsch", "richtig", "abbrechen", "abbruch", "stopp", "stop", "aufhören", "ende", "zurück", "vorne", "neu", "wiederholen", "mensch", "menschen", "person", "mitarbeiter", "mitarbeiterin", "berater", "beraterin", "termin", "termine", "name", "namen", "nummer", "telefon", "code", "buchung", "buchen", "warum", "was", "wer", "wie", "wo", "wann", "welche", "welcher", "welchen", "auf", "für", "mit", "bei", "nach", "über"])
 
 
 def name_in_answer(text: str) -> Optional[str]:

@@ -217,7 +217,7 @@ class HotlineHours:
     closes: time = time(18, 0)
 
     @classmethod
-    def parse(cls, text: str) -> "HotlineHours":
+    def parse(cls, text: str) -> HotlineHours:
         match = _HOURS.match(text or "")
         if not match:
             raise ValueError(f"HOTLINE_HOURS must look like '1-5 08:00-18:00', not {text!r}")
@@ -236,7 +236,7 @@ class HotlineHours:
         if self.is_open(local):
             return local
         day = local.date()
-        for offset in range(0, 8):
+        for offset in range(8):
             candidate_day = day + timedelta(days=offset)
             if not self.first_day <= candidate_day.isoweekday() <= self.last_day:
                 continue

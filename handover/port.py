@@ -13,7 +13,7 @@ import abc
 import itertools
 import threading
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Callable, Iterable, Optional
 
 from handover.domain import AgentIdentity, AuditEntry, Callback, ChatMessage, Handover, NewCallback, NewHandover
@@ -123,7 +123,7 @@ class InMemoryHandoverPort(HandoverPort):
     """The fake for unit tests: keeps what was written in lists."""
 
     def __init__(self, clock: Optional[Callable[[], datetime]] = None):
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.handovers: list[Handover] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Callable, Optional
 
 from handover.port import AgentConsolePort
@@ -20,14 +20,14 @@ log = logging.getLogger(__name__)
 
 
 def cutoff(now: datetime, retention_days: int) -> datetime:
-    return now.astimezone(timezone.utc) - timedelta(days=retention_days)
+    return now.astimezone(UTC) - timedelta(days=retention_days)
 
 
 def run_retention(store: AgentConsolePort, retention_days: int, now: Optional[datetime] = None) -> dict[str, int]:
     """Delete everything created before now - retention_days; returns the counts."""
     if retention_days < 1:
         raise ValueError("HANDOVER_RETENTION_DAYS must be at least 1")
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     counts = store.purge(cutoff(moment, retention_days))
     store.audit(None, "retention", detail=", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     log.info("hand-over retention: deleted %s", counts)
@@ -45,7 +45,7 @@ def run_conversation_retention(tracker_url: str, retention_days: int, now: Optio
     if engine is None:  # Rasa has not written anything yet
         return 0
     try:
-        deleted = purge_conversations(engine, cutoff(now or datetime.now(timezone.utc), retention_days))
+        deleted = purge_conversations(engine, cutoff(now or datetime.now(UTC), retention_days))
     finally:
         engine.dispose()
     log.info("conversation retention: deleted %d conversations", deleted)

@@ -10,35 +10,60 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Callable, Iterable, Optional
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, DateTime, Engine, Float, ForeignKey, Integer, String, Text,
-    create_engine, delete, func, or_, select, update,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    func,
+    or_,
+    select,
+    update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from common.booking_code import normalise_code
-from german.phone import normalise_phone
-from handover.domain import (
-    AGENT_HOLDS, ROLES, AgentIdentity, STATUSES, AuditEntry, Callback, ChatMessage, Export, Handover, NewCallback,
-    NewHandover, TranscriptLine,
-)
 from common.migrations import SchemaOnFirstUse
 from common.sql import rowcount
+from german.phone import normalise_phone
+from handover.domain import (
+    AGENT_HOLDS,
+    ROLES,
+    STATUSES,
+    AgentIdentity,
+    AuditEntry,
+    Callback,
+    ChatMessage,
+    Export,
+    Handover,
+    NewCallback,
+    NewHandover,
+    TranscriptLine,
+)
 from handover.port import AgentConsolePort, HandoverQueue
 
+
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _utc(moment: Optional[datetime]) -> Optional[datetime]:
     """SQLite hands back naive datetimes; everything stored here is UTC."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _in(values: Iterable[str]) -> str:
@@ -462,7 +487,7 @@ class SqlHandoverStore(AgentConsolePort):
             row = session.get(AgentRow, agent_id)
             if row is None or not row.active:
                 return None
-            return hashlib.sha256(f"{row.id}:{row.password_hash}".encode("utf-8")).hexdigest()[:32]
+            return hashlib.sha256(f"{row.id}:{row.password_hash}".encode()).hexdigest()[:32]
 
     def agent_by_id(self, agent_id: int) -> Optional[AgentIdentity]:
         with self._session() as session:

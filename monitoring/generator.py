@@ -114,7 +114,7 @@ class _Tracker:
 class _Dialogue:
     """One conversation session: writes its events and moves the clock as it goes."""
 
-    def __init__(self, gen: "Generator", sender: str, channel: str):
+    def __init__(self, gen: Generator, sender: str, channel: str):
         self.gen, self.sender, self.channel = gen, sender, channel
         self.input_channel = CHANNEL_NAMES[channel]
         gen.tracker.add(sender, gen.clock.now, {"event": "action", "name": "action_session_start"})
@@ -343,9 +343,7 @@ class Generator:
         sender = f"{'call' if channel == 'phone' else 'chat'}-{self.config.seed}-{number:06d}"
         talk = _Dialogue(self, sender, channel)
         kind = _weighted(rng, KINDS)
-        if kind == "cancel" and not self._cancel(talk):
-            kind = "question"
-        elif kind == "reschedule" and not self._reschedule(talk):
+        if (kind == "cancel" and not self._cancel(talk)) or (kind == "reschedule" and not self._reschedule(talk)):
             kind = "question"
         if kind in ("book", "move"):
             self._booking(talk, move=kind == "move")

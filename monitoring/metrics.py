@@ -21,12 +21,12 @@ from typing import Iterable, Optional, Sequence
 from common.clock import BERLIN
 from monitoring.records import (
     CHANNELS,
-    OpeningRecord,
     PROMISE_DAYS,
     BookingEvent,
     Conversation,
     LeadTime,
     MoveRegistration,
+    OpeningRecord,
 )
 
 EARLY_BEFORE = time(9, 0)

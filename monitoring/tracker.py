@@ -15,11 +15,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Iterable, Iterator, Optional
 
 from sqlalchemy import (
-    Column, Float, Integer, MetaData, String, Table, Text, create_engine, delete, func, inspect, select,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    func,
+    inspect,
+    select,
 )
 from sqlalchemy.engine import Engine
 
@@ -78,7 +89,7 @@ def _sessions(rows: Iterable[EventRow]) -> Iterator[list[EventRow]]:
 
 
 def _moment(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 def _conversation(conversation_id: str, events: list[EventRow], now: datetime) -> Optional[Conversation]:

@@ -14,17 +14,25 @@ import functools
 import logging
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Mapping, Optional
 
 from booking_adapter.port import BookingPort
+from german.formatting import spoken_code
 from telephony import speech
 from telephony.keypad import interpret_entry
 from telephony.services import TelephonyServices
 from telephony.sms import can_receive_sms, compose, e164
-from german.formatting import spoken_code
 from telephony.state import (
-    ANYTHING_ELSE, CALLBACK_OFFER, CODE_OFFER, MENU, STATE_TTL, TALK, TRANSFER, CallbackRequest, CallState,
+    ANYTHING_ELSE,
+    CALLBACK_OFFER,
+    CODE_OFFER,
+    MENU,
+    STATE_TTL,
+    TALK,
+    TRANSFER,
+    CallbackRequest,
+    CallState,
 )
 from telephony.turn import BotTurn, parse_turn
 from telephony.twiml import spoken_reference
@@ -463,7 +471,7 @@ class CallFlow:
                 call_sid=state.call_sid,
                 reference=state.reference or state.call_sid,
                 caller_number=caller,
-                requested_at=datetime.now(timezone.utc),
+                requested_at=datetime.now(UTC),
             )
         )
         self._callback_for_agents(state, caller)
@@ -531,7 +539,7 @@ class CallFlow:
 
     def _housekeeping(self) -> None:
         try:
-            self.services.store.purge(datetime.now(timezone.utc) - STATE_TTL)
+            self.services.store.purge(datetime.now(UTC) - STATE_TTL)
         except Exception:  # never let housekeeping cost a call
             log.exception("telephony: purging old call states failed")
 

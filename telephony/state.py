@@ -12,7 +12,7 @@ import abc
 import json
 import threading
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Optional
 
 from sqlalchemy import CheckConstraint, DateTime, Engine, Integer, String, Text, delete, select
@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from common.clock import Clock
-from common.sql import rowcount
 from common.migrations import SchemaOnFirstUse
+from common.sql import rowcount
 
 # Phases of a call as the gateway sees it.
 TALK = "talk"                      # normal conversation with the bot
@@ -53,7 +53,7 @@ class CallState:
         return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, raw: str) -> "CallState":
+    def from_json(cls, raw: str) -> CallState:
         data = json.loads(raw)
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
@@ -94,7 +94,7 @@ class InMemoryCallStore(CallStore):
     """The fake for unit tests and single-process demos."""
 
     def __init__(self, clock: Optional[Clock] = None):
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._states: dict[str, tuple[str, datetime]] = {}
         self._callbacks: dict[str, CallbackRequest] = {}
@@ -163,7 +163,7 @@ METADATA = _Base.metadata  # the store's tables, and only those (telephony/migra
 
 def _utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored here is UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class SqlCallStore(CallStore):
@@ -171,7 +171,7 @@ class SqlCallStore(CallStore):
 
     def __init__(self, engine: Engine, clock: Optional[Clock] = None):
         self.engine = engine
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         from telephony.migrate import TELEPHONY  # the history needs this module's tables
 
         self._schema = SchemaOnFirstUse(engine, TELEPHONY)

@@ -267,7 +267,7 @@ class InMemoryReplayStore:
         self.window = window
         self.max_entries = max_entries
         self.clock = clock
-        self._seen: "OrderedDict[str, tuple[float, Answered]]" = OrderedDict()
+        self._seen: OrderedDict[str, tuple[float, Answered]] = OrderedDict()
         self._lock = threading.Lock()
 
     def claim(self, digest: str) -> Optional[Answered]:

@@ -20,7 +20,7 @@ import argparse
 import sys
 import warnings
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -34,7 +34,7 @@ from common.clock import parse_now  # noqa: E402
 from eval.dates.evaluate import Case, _time, dateparser_correct, dateparser_result, describe, expected_text  # noqa: E402
 from german.choice import Offer, choose  # noqa: E402
 from german.codes import code_from_text  # noqa: E402
-from german.dates import When, parse_date, parse_when, read_time  # noqa: E402
+from german.dates import parse_date, parse_when, read_time  # noqa: E402
 from german.numbers import read_cardinal, read_ordinal  # noqa: E402
 from german.phone import normalise_phone  # noqa: E402
 

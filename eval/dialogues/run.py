@@ -31,10 +31,10 @@ import sys
 import tempfile
 import time
 import uuid
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as clock_time
+from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -45,12 +45,12 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from babel.dates import format_date  # noqa: E402
+
 from booking_adapter.bootstrap import build_booking_port  # noqa: E402
 from booking_adapter.port import Contact, SlotQuery  # noqa: E402
 from common.clock import BERLIN  # noqa: E402
 from common.settings import Settings  # noqa: E402
-from babel.dates import format_date  # noqa: E402
-
 from german.formatting import spoken_code  # noqa: E402
 from launcher.stack import MODEL, Ports, Stack, stack_environment  # noqa: E402
 from telephony.simulator import SignedPhone, http_transport, say_text  # noqa: E402

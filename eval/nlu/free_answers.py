@@ -29,10 +29,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from actions.validation import NAME_MISREAD_AS  # noqa: E402
 from common.booking_code import ALPHABET  # noqa: E402
 from german.codes import code_from_text, unmistakable_code  # noqa: E402
 from german.names import name_in_answer  # noqa: E402
-from actions.validation import NAME_MISREAD_AS  # noqa: E402
 
 MODEL = ROOT / "models" / "terminassistent.tar.gz"
 
@@ -47,14 +47,8 @@ def skipped_intents(slot: str) -> set[str]:
                 return set(mapping.get("not_intent", []))
     raise LookupError(f"no from_text mapping for {slot} in bot/domain")
 
-FIRST = ("Anna Maria Ursula Monika Petra Elisabeth Sabine Renate Helga Karin Brigitte Ingrid Erika "
-         "Andrea Gisela Claudia Susanne Gabriele Christa Hannelore Nina Nele Noah Nils Norbert Nadine "
-         "Natalie Jana Jan Jonas Jürgen Joachim Klaus Michael Thomas Andreas Peter Wolfgang Hans Werner "
-         "Uwe Günter Horst Frank Dieter Ayse Mehmet Fatma Mustafa Emine Ali Hatice Ahmet Zeynep Murat "
-         "Katarzyna Piotr Agnieszka Tomasz Olga Sergej Irina Dmitri Mohammed Fatima Omar Leila Ole Okke").split()
-LAST = ("Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter "
-        "Neumann Nowak Nagel Naumann Jansen Jahn Yilmaz Kaya Demir Şahin Çelik Kowalski Wiśniewski "
-        "Ivanov Petrov Nguyen Tran Ahmadi Haddad Hansen Petersen Ohlsen Noack Niemann Nolte").split()
+FIRST = ["Anna", "Maria", "Ursula", "Monika", "Petra", "Elisabeth", "Sabine", "Renate", "Helga", "Karin", "Brigitte", "Ingrid", "Erika", "Andrea", "Gisela", "Claudia", "Susanne", "Gabriele", "Christa", "Hannelore", "Nina", "Nele", "Noah", "Nils", "Norbert", "Nadine", "Natalie", "Jana", "Jan", "Jonas", "Jürgen", "Joachim", "Klaus", "Michael", "Thomas", "Andreas", "Peter", "Wolfgang", "Hans", "Werner", "Uwe", "Günter", "Horst", "Frank", "Dieter", "Ayse", "Mehmet", "Fatma", "Mustafa", "Emine", "Ali", "Hatice", "Ahmet", "Zeynep", "Murat", "Katarzyna", "Piotr", "Agnieszka", "Tomasz", "Olga", "Sergej", "Irina", "Dmitri", "Mohammed", "Fatima", "Omar", "Leila", "Ole", "Okke"]
+LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Richter", "Neumann", "Nowak", "Nagel", "Naumann", "Jansen", "Jahn", "Yilmaz", "Kaya", "Demir", "Şahin", "Çelik", "Kowalski", "Wiśniewski", "Ivanov", "Petrov", "Nguyen", "Tran", "Ahmadi", "Haddad", "Hansen", "Petersen", "Ohlsen", "Noack", "Niemann", "Nolte"]
 
 
 def code_samples(count: int, rng: random.Random) -> list[tuple[str, str]]:

@@ -20,8 +20,8 @@ from typing import Any, Optional
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from gateway.agents.console import console_text, signed_in_agent
 from common.booking_code import normalise_code
+from gateway.agents.console import console_text, signed_in_agent
 from gateway.agents.csrf import csrf_ok
 from gateway.auth import current_agent, login_required, refuse_unauthenticated
 from handover.domain import AGENT_HOLDS, STATUSES, Callback, ChatMessage, Handover, mask_phone

@@ -11,18 +11,27 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 import yaml
-from werkzeug.wrappers import Response as BaseResponse
 from flask import (
-    Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
+from werkzeug.wrappers import Response as BaseResponse
 
-from common.booking_code import normalise_code
-from german.phone import same_phone
 from booking_adapter.port import BookingError, Contact, SlotQuery
+from common.booking_code import normalise_code
 from common.clock import BERLIN
 from gateway.agents.csrf import csrf_ok, csrf_token
 from gateway.agents.throttle import LoginThrottle
 from gateway.auth import current_agent, login_required, login_user, logout_user, refuse_unauthenticated
+from german.phone import same_phone
 from handover.domain import AGENT_HOLDS, AgentIdentity, german, mask_phone
 from handover.port import AgentConsolePort
 

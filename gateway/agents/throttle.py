@@ -147,7 +147,7 @@ class LoginThrottle:
         self.per_address.failed(self._address(address))
 
     @classmethod
-    def from_settings(cls, settings) -> "LoginThrottle":
+    def from_settings(cls, settings) -> LoginThrottle:
         window = 60.0 * max(int(getattr(settings, "login_throttle_minutes", 15)), 1)
         per_account = int(getattr(settings, "login_attempts_per_account", 5))
         per_address = int(getattr(settings, "login_attempts_per_address", 20))

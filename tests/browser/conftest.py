@@ -145,7 +145,7 @@ class LiveGateway:
         self._server = None
         self._thread: Optional[threading.Thread] = None
 
-    def start(self) -> "LiveGateway":
+    def start(self) -> LiveGateway:
         self._server = make_server("127.0.0.1", self._port, self.app, threaded=True)
         self._port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -222,7 +222,7 @@ class ChatPage:
         self.driver = driver
         self.base_url = base_url
 
-    def open(self, path: str = "/", fresh: bool = True) -> "ChatPage":
+    def open(self, path: str = "/", fresh: bool = True) -> ChatPage:
         self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         self.driver.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 16, "fixed": 13}})
         self.driver.set_window_size(1280, 800)

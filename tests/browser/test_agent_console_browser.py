@@ -4,7 +4,7 @@ store; the scripted Rasa stands in for the bot and writes the record as action_h
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Optional
 
 import pytest
@@ -30,7 +30,7 @@ class HandingOverRasa(ScriptedRasa):
     def send(self, channel: str, sender: str, message: str, metadata: Optional[dict] = None) -> list[dict]:
         if message.strip() != "/request_human":
             return super().send(channel, sender, message, metadata)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         record = self.store.record_handover(NewHandover(
             conversation_id=sender, channel="webchat", reason="requested",
             summary="Anliegen: Reisepass beantragen · Wunsch: Altona", fields={"service": "Reisepass beantragen"},

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import UTC
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
@@ -66,7 +66,7 @@ def test_booking_by_typing_and_clicking_buttons_ends_with_a_code_and_a_calendar_
     assert calendar["status"] == 200
     assert calendar["type"].startswith("text/calendar")
     assert f"Buchungscode: {code}" in calendar["body"].replace("\r\n ", "")
-    assert f"DTSTART:{start.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}" in calendar["body"]
+    assert f"DTSTART:{start.astimezone(UTC):%Y%m%dT%H%M%SZ}" in calendar["body"]
 
     chat.downloads_to(tmp_path)
     link.click()

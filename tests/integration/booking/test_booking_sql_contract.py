@@ -1,2 +1,2 @@
 """The SQLAlchemy port on SQLite and PostgreSQL honours the same contract as the fake."""
-from tests.unit.booking.port_contract import *  # noqa: F401,F403  (the shared contract tests)
+from tests.unit.booking.port_contract import *  # noqa: F403  (the shared contract tests)

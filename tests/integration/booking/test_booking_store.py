@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -91,16 +91,13 @@ def test_the_database_refuses_a_second_owner_for_a_cell(port):
     with port.engines.write.begin() as connection:
         row = connection.execute(select(OccupancyRow.location_key, OccupancyRow.unit, OccupancyRow.counter,
                                         OccupancyRow.appointment_id)).first()
-    with pytest.raises(IntegrityError):
-        with port.engines.write.begin() as connection:
-            connection.execute(insert(OccupancyRow).values(location_key=row[0], unit=row[1], counter=row[2],
-                                                           appointment_id=row[3]))
-    with pytest.raises(IntegrityError):
-        with port.engines.write.begin() as connection:
-            connection.execute(insert(OccupancyRow).values(location_key=row[0], unit=row[1] + 1000, counter=1))
-    with pytest.raises(IntegrityError):
-        with port.engines.write.begin() as connection:
-            connection.execute(text("UPDATE booking_appointments SET status = 'verschollen'"))
+    with pytest.raises(IntegrityError), port.engines.write.begin() as connection:
+        connection.execute(insert(OccupancyRow).values(location_key=row[0], unit=row[1], counter=row[2],
+                                                       appointment_id=row[3]))
+    with pytest.raises(IntegrityError), port.engines.write.begin() as connection:
+        connection.execute(insert(OccupancyRow).values(location_key=row[0], unit=row[1] + 1000, counter=1))
+    with pytest.raises(IntegrityError), port.engines.write.begin() as connection:
+        connection.execute(text("UPDATE booking_appointments SET status = 'verschollen'"))
     assert port.appointment(appointment.code).status == "confirmed"
 
 
@@ -110,10 +107,10 @@ def test_times_are_stored_in_utc_and_come_back_aware(port):
     with port.engines.read.connect() as connection:
         if port.engines.is_sqlite:
             raw = connection.exec_driver_sql("SELECT start_at FROM booking_appointments").scalar()
-            assert raw.startswith(offered.start.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M"))
+            assert raw.startswith(offered.start.astimezone(UTC).strftime("%Y-%m-%d %H:%M"))
         else:
             raw = connection.exec_driver_sql("SELECT start_at AT TIME ZONE 'UTC' FROM booking_appointments").scalar()
-            assert raw == offered.start.astimezone(timezone.utc).replace(tzinfo=None)
+            assert raw == offered.start.astimezone(UTC).replace(tzinfo=None)
         stored = connection.execute(select(AppointmentRow.start_at)).scalar()
     assert stored.tzinfo is not None and stored == offered.start
     assert appointment.start.tzinfo is not None and appointment.start.utcoffset() == timedelta(hours=1)

@@ -48,7 +48,7 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
                 if not name.startswith("booking_"):  # call state, hand-over queues: meant to change
                     continue
                 rows = connection.execute(select(table)).all()
-                out[name] = sorted((tuple(map(repr, row)) for row in rows))
+                out[name] = sorted(tuple(map(repr, row)) for row in rows)
         return out
     finally:
         engine.dispose()

@@ -6,7 +6,7 @@ printed (run with -s to see it)."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import hypothesis
 import pytest
@@ -25,6 +25,7 @@ from gateway import create_app
 from handover.domain import NewCallback, NewHandover, TranscriptLine
 from handover.store import SqlHandoverStore, build_engine
 from tests.integration.gateway_input.conftest import _settings
+
 
 def _install_many_more_shim() -> None:
     """hypothesis-jsonschema 0.23.1 (schemathesis' generator for JSON bodies and objects) still
@@ -97,7 +98,7 @@ def world(tmp_path, seeded_store):
     )
     engine = build_engine(settings.handover_database_url)
     handovers = SqlHandoverStore(engine)
-    now = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     for n, channel in enumerate(("webchat", "voice", "webchat")):
         handovers.record_handover(NewHandover(
             conversation_id=f"conversation-{n:04d}", channel=channel, reason="requested", summary="Personalausweis",

@@ -16,7 +16,7 @@ from gateway.rasa_pool import RasaPool
 
 
 class _Bot(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         answer = json.dumps([{"text": f"Hallo {body['sender']} von {self.server.server_port}"}]).encode()
         self.send_response(200)

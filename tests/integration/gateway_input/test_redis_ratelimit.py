@@ -12,8 +12,15 @@ import redis
 
 from common.settings import Settings
 from common.web.ratelimit import (
-    Answered, InMemoryReplayStore, PhoneLimits, RedisReplayStore, RedisSlidingWindowLimiter,
-    SlidingWindowLimiter, build_limiter, build_replay_store, hashed,
+    Answered,
+    InMemoryReplayStore,
+    PhoneLimits,
+    RedisReplayStore,
+    RedisSlidingWindowLimiter,
+    SlidingWindowLimiter,
+    build_limiter,
+    build_replay_store,
+    hashed,
 )
 from tests.integration.gateway_input.redis_service import closed_port, delete_keys, ensure_redis
 
@@ -162,7 +169,7 @@ def test_the_factory_builds_in_process_or_shared_limiters(redis_url):
 
 # --- the replay store ---------------------------------------------------------------------------
 
-ANSWER = Answered(200, "text/xml", "<Response><Say>Grüß Gott</Say></Response>".encode("utf-8"))
+ANSWER = Answered(200, "text/xml", "<Response><Say>Grüß Gott</Say></Response>".encode())
 
 
 def test_in_memory_replay_store_remembers_answers_for_the_window_and_stays_bounded():

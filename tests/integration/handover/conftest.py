@@ -2,22 +2,18 @@
 or a throwaway PostgreSQL database, the in-memory booking port and a scripted Rasa."""
 from __future__ import annotations
 
-import os
-import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 import pytest
-from sqlalchemy import create_engine, text
+from handover_helpers import PASSWORD
+from sqlalchemy import text
 
 from booking_adapter.memory import InMemoryBookingPort
 from common.clock import BERLIN, fixed_clock
 from common.settings import Settings
 from gateway import create_app
-from handover.domain import NewHandover, TranscriptLine
 from handover.store import SqlHandoverStore, build_engine
-
-from handover_helpers import PASSWORD
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Optional
 
 from handover.domain import NewHandover, TranscriptLine
@@ -17,8 +17,8 @@ def chat_handover(store: SqlHandoverStore, conversation_id: str = "web-abcdef123
         conversation_id=conversation_id, channel="webchat", reason="requested",
         summary="Anliegen: Reisepass beantragen · Rückrufnummer: +49 40 ••• ••67",
         fields={"service": "Reisepass beantragen"}, phone=phone, booking_code=code, status=status,
-        transcript=[TranscriptLine(at=datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc), speaker="citizen", text="Reisepass bitte"),
-                    TranscriptLine(at=datetime(2026, 11, 23, 8, 0, 5, tzinfo=timezone.utc), speaker="bot", text="Wo möchten Sie hin?")],
+        transcript=[TranscriptLine(at=datetime(2026, 11, 23, 8, 0, tzinfo=UTC), speaker="citizen", text="Reisepass bitte"),
+                    TranscriptLine(at=datetime(2026, 11, 23, 8, 0, 5, tzinfo=UTC), speaker="bot", text="Wo möchten Sie hin?")],
     ))
     return record.id
 

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from handover_helpers import PASSWORD, chat_handover, csrf_of, sign_in
+from handover_helpers import chat_handover, csrf_of, sign_in
 
 PUBLIC = {"agents.login", "agents.static"}
 

@@ -2,11 +2,12 @@
 appointments on the caller's behalf (Flask test client, real SQLite store)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from booking_adapter.port import Contact, SlotQuery
-from handover.domain import NewCallback
 from handover_helpers import chat_handover, csrf_of, sign_in
+
+from booking_adapter.port import SlotQuery
+from handover.domain import NewCallback
 
 SESSION = "web-abcdef123456"
 
@@ -105,8 +106,8 @@ def test_search_by_phone_and_by_booking_code(app, store):
 
 
 def test_callbacks_due_are_listed_and_can_be_closed(app, store):
-    past = datetime.now(timezone.utc) - timedelta(hours=1)
-    future = datetime.now(timezone.utc) + timedelta(days=3)
+    past = datetime.now(UTC) - timedelta(hours=1)
+    future = datetime.now(UTC) + timedelta(days=3)
     due = store.record_callback(NewCallback(phone="+494011111122", channel="webchat", window="vormittags", due_at=past))
     later = store.record_callback(NewCallback(phone="+494033333344", channel="voice", window="abends", due_at=future))
     agent = app.test_client()

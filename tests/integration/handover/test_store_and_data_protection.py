@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from handover.domain import NewCallback, NewHandover, TranscriptLine
@@ -14,7 +14,7 @@ from handover.retention import run_retention
 from handover.store import SqlHandoverStore
 
 ROOT = Path(__file__).resolve().parents[3]
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 def _at(moment: datetime):
@@ -87,8 +87,9 @@ def test_agents_passwords_are_hashed_and_tokens_stored_as_hashes(store_any):
     store.add_agent("anna", "ein-gutes-passwort", "agent")
     token = store.issue_token("anna")
     from sqlalchemy import select
-    from handover.store import AgentRow, TokenRow
     from sqlalchemy.orm import Session
+
+    from handover.store import AgentRow, TokenRow
 
     with Session(store.engine) as session:
         assert "ein-gutes-passwort" not in session.scalar(select(AgentRow.password_hash))

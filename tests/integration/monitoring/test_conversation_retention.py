@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from handover.retention import run_conversation_retention
 from monitoring.tracker import events_table, metadata, purge_conversations, tracker_engine
 
 ROOT = Path(__file__).resolve().parents[3]
-NOW = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 def _event(sender: str, days_ago: float, text: str = "") -> dict:

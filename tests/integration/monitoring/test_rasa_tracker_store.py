@@ -3,7 +3,7 @@ rasa_3_6_events.json), put into a real SQLite `events` table of Rasa's schema.""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
@@ -21,7 +21,7 @@ def test_conversations_from_what_rasa_stored(tmp_path):
     rows = read_tracker_rows(engine)
     assert len(rows) == len(CAPTURED)
     last = max(r.timestamp for r in rows)
-    call, chat, chat_again = conversations_from_events(rows, datetime.fromtimestamp(last, timezone.utc) + timedelta(hours=1))
+    call, chat, chat_again = conversations_from_events(rows, datetime.fromtimestamp(last, UTC) + timedelta(hours=1))
 
     assert (call.conversation_id, call.channel, call.outcome, call.handover_reason) == (
         "real-call-1", "phone", "handover", "requested")

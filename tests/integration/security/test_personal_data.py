@@ -241,9 +241,8 @@ def test_a_failing_statement_does_not_put_the_phone_number_into_the_error(tmp_pa
     from booking_adapter.db import create_engines
 
     engines = create_engines(f"sqlite:///{tmp_path / 'b.db'}")
-    with pytest.raises(Exception) as failure:
-        with engines.write.begin() as connection:
-            connection.execute(text("INSERT INTO no_such_table (phone) VALUES (:phone)"), {"phone": "+49401234567"})
+    with pytest.raises(Exception) as failure, engines.write.begin() as connection:
+        connection.execute(text("INSERT INTO no_such_table (phone) VALUES (:phone)"), {"phone": "+49401234567"})
     _no_phone("an SQL error", str(failure.value))
     engines.dispose()
 

@@ -4,13 +4,8 @@ The throwaway PostgreSQL database comes from tests/integration/conftest.py.
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import create_engine, text
-
-
-
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,7 +13,16 @@ from gateway import create_app
 from telephony.sms import RecordingSmsSender
 from telephony.state import SqlCallStore
 from tests.unit.telephony.conftest import (
-    ASK_WHEN, CALL_SID, GREETING, HANDOVER, OFFERS, Phone, ScriptedRasa, dial_of, settings, spoken,
+    ASK_WHEN,
+    CALL_SID,
+    GREETING,
+    HANDOVER,
+    OFFERS,
+    Phone,
+    ScriptedRasa,
+    dial_of,
+    settings,
+    spoken,
 )
 
 BOOKED = [

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -55,7 +55,7 @@ def test_concurrent_first_use_from_several_threads_creates_the_schema_once(datab
     def work(index: int) -> None:
         try:
             stores[index].save(CallState(f"CA-thread-{index}"))
-        except BaseException as error:  # noqa: BLE001 (collected for the assertion)
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(index,)) for index in range(4)]
@@ -68,11 +68,11 @@ def test_concurrent_first_use_from_several_threads_creates_the_schema_once(datab
 
 
 def test_finished_calls_are_deleted_and_stale_ones_purged(database_url):
-    moments = iter([datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc), datetime(2026, 11, 23, 20, 0, tzinfo=timezone.utc)])
+    moments = iter([datetime(2026, 11, 23, 8, 0, tzinfo=UTC), datetime(2026, 11, 23, 20, 0, tzinfo=UTC)])
     store = _store(database_url, clock=lambda: next(moments))
     store.save(CallState("CA-old"))
     store.save(CallState("CA-new"))
-    assert store.purge(datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)) == 1
+    assert store.purge(datetime(2026, 11, 23, 12, 0, tzinfo=UTC)) == 1
     assert store.load("CA-old") is None and store.load("CA-new") is not None
     store.delete("CA-new")
     assert store.load("CA-new") is None
@@ -80,7 +80,7 @@ def test_finished_calls_are_deleted_and_stale_ones_purged(database_url):
 
 def test_one_callback_request_per_call(database_url):
     store = _store(database_url)
-    moment = datetime(2026, 11, 23, 9, 5, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)
     store.add_callback(CallbackRequest("CA4", "H-7", "+491701234567", moment))
     store.add_callback(CallbackRequest("CA4", "H-7", "+491701234567", moment + timedelta(minutes=1)))
     [request] = store.callbacks()
@@ -91,9 +91,8 @@ def test_one_callback_request_per_call(database_url):
 def test_the_callback_status_is_constrained_by_the_database(database_url):
     store = _store(database_url)
     store.callbacks()  # creates the tables
-    with pytest.raises(IntegrityError):
-        with store.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO telephony_callbacks (call_sid, reference, caller_number, requested_at, status) "
-                "VALUES ('CA5', 'r', '+49170', '2026-11-23 09:00:00', 'maybe')"
-            ))
+    with pytest.raises(IntegrityError), store.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO telephony_callbacks (call_sid, reference, caller_number, requested_at, status) "
+            "VALUES ('CA5', 'r', '+49170', '2026-11-23 09:00:00', 'maybe')"
+        ))

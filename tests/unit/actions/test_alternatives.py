@@ -57,8 +57,8 @@ def test_a_closed_saturday_gets_other_days_and_other_places(booking):
 
 def test_any_day_at_eight_keeps_the_hour_and_drops_only_the_days():
     from actions.offers import build_query
-    from german.dates import parse_when
     from common.clock import BERLIN
+    from german.dates import parse_when
 
     now = datetime(2026, 3, 2, 10, 0, tzinfo=BERLIN)
     query = build_query("personalausweis", None, parse_when("um acht uhr morgens egal an welchem tag", now), 3, "phone")

@@ -1,2 +1,2 @@
 """The in-memory fake honours the same contract as the SQLAlchemy port."""
-from tests.unit.booking.port_contract import *  # noqa: F401,F403  (the shared contract tests)
+from tests.unit.booking.port_contract import *  # noqa: F403  (the shared contract tests)

@@ -3,7 +3,6 @@ the end of the booking window, filters and diverse choices."""
 from __future__ import annotations
 
 import itertools
-
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 

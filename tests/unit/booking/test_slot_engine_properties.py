@@ -5,14 +5,15 @@ location at one time than it has counters."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from booking_adapter.catalogue import default_catalogue
 from booking_adapter.memory import InMemoryBookingPort
 from booking_adapter.port import BookingError, Contact, SlotQuery
-from booking_adapter.slots import Candidate, UNIT_SECONDS, pick_diverse, run_starts, unit_of
+from booking_adapter.slots import UNIT_SECONDS, Candidate, pick_diverse, run_starts, unit_of
 from common.clock import BERLIN
 from tests.unit.booking.conftest import NOW, MutableClock
 

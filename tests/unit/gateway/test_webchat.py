@@ -80,13 +80,13 @@ def test_the_chat_page_is_german(make_client):
 # --- markers, calendar links, limits and headers --------------------------------------------------
 
 import re  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
 
 from booking_adapter.memory import InMemoryBookingPort  # noqa: E402
 from booking_adapter.port import Contact, SlotQuery  # noqa: E402
 from common.clock import BERLIN  # noqa: E402
-from gateway import ics  # noqa: E402
 from common.web.ratelimit import SlidingWindowLimiter  # noqa: E402
+from gateway import ics  # noqa: E402
 from gateway.webchat import ChatLimits, public_messages  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
@@ -152,7 +152,7 @@ def test_a_booking_gets_a_signed_calendar_link_and_the_phone_never_reaches_the_b
     assert calendar.headers["Content-Disposition"] == f'attachment; filename="termin-{appointment.code}.ics"'
     body = calendar.get_data(as_text=True)
     unfolded = body.replace("\r\n ", "")
-    start_utc = appointment.start.astimezone(timezone.utc)
+    start_utc = appointment.start.astimezone(UTC)
     assert f"DTSTART:{start_utc:%Y%m%dT%H%M%SZ}" in unfolded
     assert f"Buchungscode: {appointment.code}" in unfolded
     assert "Anna" not in unfolded and "1234567" not in unfolded
@@ -303,7 +303,7 @@ def test_ics_times_are_written_in_utc():
     start = datetime(2026, 12, 1, 9, 30, tzinfo=BERLIN)
     event = ics.CalendarEvent(uid="X@y", start=start, end=start + timedelta(minutes=15),
                               summary="Termin", location="Altona", description="Code")
-    text = ics.render(event, stamp=datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc))
+    text = ics.render(event, stamp=datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
     assert "DTSTART:20261201T083000Z\r\n" in text and "DTEND:20261201T084500Z\r\n" in text
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
     assert "BEGIN:VALARM" not in text

@@ -3,11 +3,11 @@ Imported by the unit tests (the in-memory fake) and the integration tests (the S
 store on SQLite and PostgreSQL), which each provide the fixture `handover_port`."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from handover.domain import NewCallback, NewHandover, TranscriptLine
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def new_handover(conversation: str = "conv-1", status: str = "open") -> NewHandover:

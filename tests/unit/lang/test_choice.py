@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from common.clock import BERLIN
 from german.choice import AMBIGUOUS, NONE, NOT_A_CHOICE, OPTION, Offer, choose

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from common.clock import BERLIN
 from german.dates import When, parse_date, parse_when
@@ -33,7 +33,7 @@ def test_an_exact_time_alone_is_found_for_choosing_an_offer():
 
 
 def test_a_clock_in_utc_is_read_in_berlin_time():
-    late_utc = datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc)  # already Tuesday in Berlin
+    late_utc = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # already Tuesday in Berlin
     assert parse_when("morgen", late_utc).first_day == date(2026, 11, 25)
 
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from german.numbers import digit_string, numbers_in, read_cardinal, read_ordinal, words_to_digits
 from german.phone import normalise_phone, same_phone

@@ -1,7 +1,7 @@
 """Each metric on a small hand-built data set with answers worked out by hand."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -190,9 +190,8 @@ def test_saturday_early_and_late_slots():
 
 
 def test_time_of_day_is_judged_in_berlin_time_not_utc():
-    from datetime import timezone
 
-    utc = datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc)  # 08:30 in Berlin: early
+    utc = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # 08:30 in Berlin: early
     assert metrics.time_of_day([utc]).early == 1
     assert metrics.time_of_day([]).share("early") is None
 

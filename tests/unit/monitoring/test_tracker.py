@@ -1,11 +1,11 @@
 """Conversations read from tracker events shaped exactly as Rasa 3.6 stores them."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from monitoring.tracker import EventRow, conversations_from_events
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NOW = T0 + timedelta(hours=3)
 
 
@@ -17,28 +17,28 @@ class Script:
         self.at = start
         self.rows: list[EventRow] = []
 
-    def _add(self, type_name: str, **data) -> "Script":
+    def _add(self, type_name: str, **data) -> Script:
         self.at += timedelta(seconds=1)
         self.rows.append(EventRow(self.sender, type_name, self.at.timestamp(),
                                   {"event": type_name, "timestamp": self.at.timestamp(), **data}))
         return self
 
-    def session(self) -> "Script":
+    def session(self) -> Script:
         self._add("action", name="action_session_start")
         return self._add("session_started")
 
-    def user(self, text: str = "/inform", channel: str = "webchat") -> "Script":
+    def user(self, text: str = "/inform", channel: str = "webchat") -> Script:
         return self._add("user", text=text, input_channel=channel, metadata={},
                          parse_data={"intent": {"name": "inform", "confidence": 1.0}, "entities": []})
 
-    def bot(self, response: str, custom=None) -> "Script":
+    def bot(self, response: str, custom=None) -> Script:
         return self._add("bot", text="…", metadata={"utter_action": response},
                          data={"elements": None, "buttons": None, "custom": custom})
 
-    def slot(self, name: str, value) -> "Script":
+    def slot(self, name: str, value) -> Script:
         return self._add("slot", name=name, value=value)
 
-    def form(self, name) -> "Script":
+    def form(self, name) -> Script:
         return self._add("active_loop", name=name)
 
 

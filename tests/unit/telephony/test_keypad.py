@@ -7,7 +7,13 @@ import pytest
 
 from telephony.keypad import decode_code, decode_date, encode_code, interpret_entry
 from tests.unit.telephony.conftest import (
-    GREETING, HANDOVER, OFFERS, ScriptedRasa, dial_of, gather_of, spoken,
+    GREETING,
+    HANDOVER,
+    OFFERS,
+    ScriptedRasa,
+    dial_of,
+    gather_of,
+    spoken,
 )
 
 TODAY = date(2026, 11, 23)

@@ -6,7 +6,7 @@ import logging
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.unit.telephony.conftest import AUTH_TOKEN, CALLER, PUBLIC_BASE, GREETING, ScriptedRasa
+from tests.unit.telephony.conftest import AUTH_TOKEN, CALLER, GREETING, PUBLIC_BASE, ScriptedRasa
 
 
 def test_a_correctly_signed_incoming_call_is_answered(make_world):

@@ -1,13 +1,18 @@
 """Text for the ear and from the ear; speech hints from the catalogue."""
 from __future__ import annotations
 
-
 import pytest
 
 from booking_adapter.port import Location, Service
 from telephony.hints import HintProvider, join_hints
 from telephony.speech import (
-    chunks, critical_kind, first_question, normalise_code_speech, sentences, speakable, yes_or_no,
+    chunks,
+    critical_kind,
+    first_question,
+    normalise_code_speech,
+    sentences,
+    speakable,
+    yes_or_no,
 )
 from telephony.texts import load_messages, load_vocabulary
 from telephony.turn import parse_turn

@@ -6,7 +6,15 @@ from urllib.parse import parse_qs, urlparse
 
 from gateway.rasa_client import RasaUnavailable
 from tests.unit.telephony.conftest import (
-    CALL_SID, CALLER, GREETING, HANDOVER, PUBLIC_BASE, ScriptedRasa, dial_of, gather_of, spoken,
+    CALL_SID,
+    CALLER,
+    GREETING,
+    HANDOVER,
+    PUBLIC_BASE,
+    ScriptedRasa,
+    dial_of,
+    gather_of,
+    spoken,
 )
 
 

@@ -6,7 +6,13 @@ import xml.etree.ElementTree as ET
 
 from telephony.twiml import TwimlBuilder, VoiceConfig
 from tests.unit.telephony.conftest import (
-    ASK_WHEN, GREETING, OFFERS, PUBLIC_BASE, ScriptedRasa, gather_of, spoken,
+    ASK_WHEN,
+    GREETING,
+    OFFERS,
+    PUBLIC_BASE,
+    ScriptedRasa,
+    gather_of,
+    spoken,
 )
 
 

@@ -1,18 +1,20 @@
 """Score the session-start code (commit 2054e19, checked out as a worktree at /work/base) on the strangers' blocks, with the old readers standing in for the new ones (how the "before" figures in docs/dates.md were measured)."""
-import sys, types
+import sys
+import types
+
 sys.path.insert(0, "/work/base")
-import german.dates as D
-from datetime import time
-# old equivalents of the new readers
-from german.phone import normalise_phone
-from german.codes import code_from_text
-import actions.validation, actions.escalation, german.phone, german.codes, common.clock  # base versions
 import importlib.util
+
+import german.dates as D
+
+# old equivalents of the new readers
+
 spec = importlib.util.spec_from_file_location("ev", "/work/base/eval/dates/evaluate.py"); ev = importlib.util.module_from_spec(spec); sys.modules["ev"] = ev; spec.loader.exec_module(ev)
 sys.modules["eval.dates.evaluate"] = ev
-import actions  # base actions package
 choice_mod = types.ModuleType("german.choice")
 from datetime import datetime
+
+
 class Offer:
     def __init__(self, day, time_, place): self.day, self.time, self.place = day, time_, place
 class Choice:
@@ -29,6 +31,8 @@ def read_time(text, now=None):
 D.read_time = read_time
 num = types.ModuleType("german.numbers")
 import re
+
+
 def read_ordinal(text, highest=None):
     from actions.escalation import _DIGIT_WORDS
     t = text.strip().lower(); m = re.fullmatch(r"(?:nummer |option |die |den |das )?(\d+)\.?", t)

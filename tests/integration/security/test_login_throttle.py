@@ -69,7 +69,7 @@ def test_successful_sign_ins_cost_nothing(gateway):
         assert sign_in(client, "anna", PASSWORD).status_code == 302
 
 
-def test_failed_and_throttled_sign_ins_are_audited_with_the_address(gateway):
+def test_failed_and_successful_sign_ins_are_audited_with_the_address(gateway):
     client = gateway.client()
     sign_in(client, "anna", "falsch", environ_base={"REMOTE_ADDR": "192.0.2.44"})
     sign_in(client, "anna", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.45"})

@@ -41,6 +41,15 @@ def test_the_production_profile_refuses_to_start_with_the_default_secret_key(tmp
         create_app(Settings.from_env(env), rasa=ScriptedRasa())
 
 
+def test_the_gunicorn_entry_point_reads_the_environment_and_refuses_the_default_key(tmp_path, monkeypatch):
+    """`gunicorn 'gateway:create_app()'`: no arguments, the settings come from the environment."""
+    for key, value in production_env(tmp_path, GATEWAY_SECRET_KEY=DEV_SECRET_KEY).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("GATEWAY_SECRET_KEY_FILE", raising=False)
+    with pytest.raises(SettingsError, match="refusing to start the production profile"):
+        create_app()
+
+
 def test_the_production_profile_refuses_a_secret_key_shorter_than_32_characters(tmp_path):
     env = production_env(tmp_path, GATEWAY_SECRET_KEY="x" * 31)
     with pytest.raises(SettingsError, match=r"secret key of 31 characters.*at least 32"):

@@ -85,9 +85,16 @@ def ensure_secret_key_file(path: Path) -> str:
     path = Path(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(draft, path)  # atomic, and never over a key another process wrote first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return resolve_secret_key({"GATEWAY_SECRET_KEY_FILE": str(path)})
 
 

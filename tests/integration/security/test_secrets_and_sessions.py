@@ -171,3 +171,13 @@ def test_the_deactivate_command_locks_the_agent_out(gateway, monkeypatch, capsys
     assert main(["deactivate-agent", "anna"]) == 0
     assert client.get("/api/agents/handovers").status_code == 401
     assert main(["deactivate-agent", "nobody"]) == 2
+
+
+def test_processes_starting_at_once_agree_on_one_key(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    key_file = tmp_path / "gateway_secret_key"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: ensure_secret_key_file(key_file), range(16)))
+    assert len(keys) == 1 and len(next(iter(keys))) >= 32
+    assert [p.name for p in tmp_path.iterdir()] == ["gateway_secret_key"], "no drafts left behind"

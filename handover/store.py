@@ -346,7 +346,7 @@ class SqlHandoverStore(AgentConsolePort):
         with self._session() as session:
             by_status: dict[str, int] = dict(session.execute(
                 select(HandoverRow.status, func.count()).where(HandoverRow.status.in_(("open", "taken")))
-                .group_by(HandoverRow.status)).tuples())
+                .group_by(HandoverRow.status)).tuples().all())
             open_callbacks = CallbackRow.status == "open"
             callbacks_open = session.scalar(select(func.count()).select_from(CallbackRow).where(open_callbacks))
             callbacks_due = session.scalar(select(func.count()).select_from(CallbackRow).where(

@@ -59,28 +59,27 @@ class StoreGauges(Collector):
             return []
         now = settings.clock()()
         gauges: list[GaugeMetricFamily] = []
-        booking = self.app.extensions.get("booking")
-        if booking is not None:
+        for extension, read in (("booking", lambda port: [
+                    ("booking_open_holds", "Slots held for a conversation and not yet booked or released",
+                     open_holds(port, now))]),
+                ("handover_store", lambda port: _queue_gauges(handover_queue(port, now)))):
+            port = self.app.extensions.get(extension)
+            if port is None:
+                continue
             try:
-                holds = open_holds(booking, now)
+                gauges += [_gauge(*values) for values in read(port)]
             except Exception:
-                log.warning("metrics: could not count open holds", exc_info=True)
-            else:
-                gauges.append(_gauge("booking_open_holds", "Slots held for a conversation and not yet booked or released", holds))
-        handovers = self.app.extensions.get("handover_store")
-        if handovers is not None:
-            try:
-                queue = handover_queue(handovers, now)
-            except Exception:
-                log.warning("metrics: could not read the hand-over queue", exc_info=True)
-            else:
-                gauges += [
-                    _gauge("handover_waiting", "Hand-overs no agent has taken yet", queue.waiting),
-                    _gauge("handover_taken", "Hand-overs an agent holds", queue.taken),
-                    _gauge("handover_callbacks_open", "Callbacks not yet made", queue.callbacks_open),
-                    _gauge("handover_callbacks_due", "Open callbacks due now", queue.callbacks_due),
-                ]
+                log.warning("metrics: could not read the %s gauges", extension, exc_info=True)
         return gauges
+
+
+def _queue_gauges(queue: Any) -> list[tuple[str, str, float]]:
+    return [
+        ("handover_waiting", "Hand-overs no agent has taken yet", queue.waiting),
+        ("handover_taken", "Hand-overs an agent holds", queue.taken),
+        ("handover_callbacks_open", "Callbacks not yet made", queue.callbacks_open),
+        ("handover_callbacks_due", "Open callbacks due now", queue.callbacks_due),
+    ]
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

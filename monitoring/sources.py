@@ -15,15 +15,7 @@ def booking_events(port: BookingPort, since: Optional[datetime] = None) -> list[
     """What happened to appointments (booked, rescheduled, cancelled) from `since` on, from the
     store's history."""
     return [
-        BookingEvent(
-            at=event.at.astimezone(BERLIN),
-            action=event.action,
-            channel=event.channel,
-            location_key=event.location_key,
-            start=event.start.astimezone(BERLIN),
-            service_keys=event.service_keys,
-            code=event.code,
-        )
+        BookingEvent(**vars(event))  # the same fields, already in Europe/Berlin
         for event in port.history(since)
     ]
 

@@ -11,13 +11,14 @@ from gateway.errors import register_error_handlers
 from gateway.messages import load_messages
 from gateway.rasa_client import ChatBot
 from gateway.rasa_pool import rasa_client_for
+from handover.port import AgentConsolePort
 
 
 def create_app(
     settings: Optional[Settings] = None,
     rasa: Optional[ChatBot] = None,
     booking: Optional[BookingPort] = None,
-    handover=None,  # handover.store.SqlHandoverStore; built from the settings when None
+    handover: Optional[AgentConsolePort] = None,  # the hand-over store; built from the settings when None
 ) -> Flask:
     settings = settings or Settings.from_env()
     check_deployable(settings)  # outside development: no default or short secret key

@@ -65,3 +65,14 @@ def service_words(service) -> dict[str, str]:
     """A service's name for the chat and the shorter one the phone says (the domain picks)."""
     return {"service_name": service.name, "service_spoken": service.spoken_name or service.name,
             "documents_first": ", ".join(service.documents[:3]) or "-"}
+
+
+def said_this_turn(tracker: Tracker) -> list[str]:
+    """What the bot has said since the citizen's last message (earlier actions of this turn)."""
+    said: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot" and event.get("text"):
+            said.append(str(event["text"]))
+    return list(reversed(said))

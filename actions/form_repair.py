@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions import escalation, wiring
 from actions.conversation import previous_bot_responses
 from german.answers import yes_or_no
+from german.dates import parse_when
 
 REQUESTED = "requested_slot"
 CORRECTING_INTENTS = frozenset({"correct", "deny", "inform"})
@@ -136,8 +137,9 @@ class RepairingFormValidation(FormValidationAction, abc.ABC):
         if tracker.get_slot(escalation.EXHAUSTED):
             lead.append(SlotSet(escalation.EXHAUSTED, None))
         if answering and _comes_in_after_online_hint(tracker):
-            # "nein, ich komme lieber vorbei" answers the online hint, not the question: ask again
-            return [*lead, SlotSet(asked, None)]
+            # "nein, ich komme lieber vorbei" answers the online hint, not the question: ask it
+            # again (named, or the form would ask the first empty slot of its list instead)
+            return [*lead, SlotSet(asked, None), SlotSet(REQUESTED, asked)]
         if answering:
             tracker.add_slots(self._before_validation(tracker, asked, required))
 
@@ -168,6 +170,11 @@ class RepairingFormValidation(FormValidationAction, abc.ABC):
                 answer = True
             if answer is not None:
                 events.append(SlotSet(asked, answer))
+        if asked == "manage_confirmed" and tracker.get_slot("manage_goal") == "reschedule":
+            wish = parse_when(latest_text(tracker), wiring.current().clock())
+            if wish is not None and not wish.in_past:
+                # "nein, Dienstag geht nicht, lieber Mittwoch": move it, to that day
+                events += [SlotSet(asked, True), SlotSet("manage_when", latest_text(tracker))]
         for entity, slot in ENTITY_SLOTS.items():
             value = wanted_entity_value(tracker, entity)
             if value is not None and slot in required:

@@ -29,7 +29,7 @@ from german.phone import normalise_phone
 
 MAX_VERIFICATION_FAILURES = 3
 LOCKED = "locked"
-MANAGE_SLOTS = ("manage_goal", "manage_code", "manage_phone", "manage_confirmed")
+MANAGE_SLOTS = ("manage_goal", "manage_code", "manage_phone", "manage_confirmed", "manage_when")
 
 
 def appointment_details(appointment: Appointment) -> dict[str, str]:
@@ -184,7 +184,8 @@ class ActionManageAppointment(Action):
             SlotSet("service", appointment.service_keys[0]),
             SlotSet("location", appointment.location_key),
             SlotSet("phone_number", tracker.get_slot("manage_phone")),
-            SlotSet("when", None),  # "ich kann am Mittwoch nicht": the old day is no wish; ask when
+            # "ich kann am Mittwoch nicht": the old day is no wish; ask when, unless a new day was said
+            SlotSet("when", tracker.get_slot("manage_when")),
             *reset_manage_slots(),
             FollowupAction("booking_form"),
         ]

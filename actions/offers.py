@@ -11,13 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
-from actions.conversation import booking_channel, is_voice, offered, service_words
+from actions.conversation import booking_channel, is_voice, offered, said_this_turn, service_words
 from actions.spoken_offers import fitting, utter_offers
 from actions.validation import ANY_LOCATION
 from booking_adapter.port import HoldLimitReached, Slot, SlotQuery, SlotTaken
 from common.clock import BERLIN
 from german.dates import When, parse_when
 from german.formatting import day_text, short_slot_text, time_text
+from german.speech_length import estimate_seconds
 
 EXACT_TIME_WINDOW = timedelta(hours=1)
 
@@ -151,7 +152,8 @@ class ActionAskChosenSlot(Action):
 
         if voice and slots:  # only what fits into one spoken turn is offered (and held)
             provisional = [offer_entry("", slot) for slot in slots]
-            slots = slots[: fitting(domain, provisional, alternative, services.voice_offer_budget_seconds)]
+            budget = services.voice_offer_budget_seconds - estimate_seconds(" ".join(said_this_turn(tracker)))
+            slots = slots[: fitting(domain, provisional, alternative, budget)]
 
         services.booking.release_holds(tracker.sender_id)
         offers = []

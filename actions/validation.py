@@ -91,6 +91,23 @@ def whole_name_answer(text: str, entity: Optional[str]) -> Optional[str]:
     return None
 
 
+_FOR_A_CHILD = re.compile(r"\b(?:tochter|sohn|kind|kinder|baby|säugling|enkel\w*|kleine[nr]?)\b|\bist\s+(?:erst\s+)?\w+\s+jahre?\b|\bdie\s+ist\s+\w+\b|\bder\s+ist\s+\w+\b")
+_IN_A_HURRY = re.compile(r"\bexpress\w*|\beil\w*|\bschnell(?:er|verfahren)?\s+pass")
+
+
+def refined_service(key: str, text: str) -> str:
+    """A clerk's reading of "Pass": for a child it is the children's passport, in a hurry the
+    express passport (the language model tags the word "Pass" alone)."""
+    if key != "reisepass":
+        return key
+    lowered = text.lower()
+    if _IN_A_HURRY.search(lowered):
+        return "express_reisepass"
+    if _FOR_A_CHILD.search(lowered):
+        return "kinderreisepass"
+    return key
+
+
 class ValidateBookingForm(RepairingFormValidation):
     def name(self) -> str:
         return "validate_booking_form"
@@ -146,7 +163,7 @@ class ValidateBookingForm(RepairingFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         try:
-            service = wiring.current().booking.service(str(value))
+            service = wiring.current().booking.service(refined_service(str(value), _latest_text(tracker)))
         except UnknownService:
             if tracker.get_slot(REQUESTED) not in (None, "service") and previous_value(tracker, "service"):
                 return {"service": previous_value(tracker, "service")}  # a stray tag at another question

@@ -82,7 +82,8 @@ _ASAP = re.compile(
     r"|baldmöglichst|baldigst|frühest\s*möglich\w*|nächstmöglich\w*|möglichst\s+(?:bald|schnell|früh|zeitnah)"
     r"|\basap\b|a\.s\.a\.p|egal\s+wann|egal\s+(?:an\s+)?welche[mnrs]?\s+(?:tag|zeit|uhrzeit|termin|datum|wochentag)|wann\s+(?:ist\s+)?(?:mir\s+)?egal|wann\s+(?:auch\s+)?immer"
     r"|jederzeit|zu\s+jeder\s+zeit|zeitlich\s+(?:ist\s+)?(?:mir\s+)?egal|tag\s+(?:ist\s+)?(?:mir\s+)?egal"
-    r"|(?:der|den|die|einen|ersten?|nächsten?)\s+(?:nächsten\s+)?(?:frühesten|freien|verfügbaren|möglichen)\s+(?:freien\s+)?termin"
+    r"|(?:der|den|die|einen?|ersten?|nächste[nrs]?)\s+(?:nächste[nrs]?\s+)?(?:früheste[nrs]?|freie[nrs]?|verfügbare[nrs]?|mögliche[nrs]?)\s+(?:freie[nrs]?\s+)?termin"
+    r"|was\s+als\s+(?:nächstes|erstes)\s+frei"
     r"|erstbeste\w*|\bsofort\b|\bumgehend\b|\bzeitnah\b|wann\s+es\s+(?:am\s+schnellsten\s+)?geht"
     r"|am\s+schnellsten|so\s+früh\s+es\s+geht|\bdringend\b|hauptsache\s+(?:bald|schnell)"
 )

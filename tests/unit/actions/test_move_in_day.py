@@ -21,3 +21,30 @@ def test_a_wished_day_for_the_registration_is_not_a_move_in_day(booking):
     tracker = make_tracker({"service": "wohnsitz_anmelden"}, text="ich möchte mich anmelden, am Mittwoch hätte ich Zeit",
                            requested_slot="when")
     assert asyncio.run(ValidateBookingForm().extract_move_in_date(CollectingDispatcher(), tracker, {})) == {}
+
+
+def test_coming_in_after_the_online_hint_asks_the_same_question_again(booking):
+    from rasa_sdk import Tracker
+
+    text = "Ich hab die Online-Funktion nicht aktiviert, ich komme lieber vorbei."
+    latest = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.4}, "entities": []}
+    events = [
+        {"event": "user", "text": "Ich brauche ein Führungszeugnis", "parse_data": {}},
+        {"event": "bot", "text": "Gut zu wissen: …", "metadata": {"utter_action": "utter_online_first"}},
+        {"event": "bot", "text": "Wann passt es Ihnen?", "metadata": {"utter_action": "utter_ask_when"}},
+        {"event": "user", "text": text, "parse_data": latest},
+    ]
+    tracker = Tracker("c1", {"requested_slot": "when", "service": "fuehrungszeugnis", "when": text}, latest, events,
+                      False, None, {"name": "booking_form"}, "action_listen")
+    result = asyncio.run(ValidateBookingForm().run(CollectingDispatcher(), tracker, {"forms": {}, "slots": {}}))
+    slots = {e["name"]: e["value"] for e in result if e.get("event") == "slot"}
+    assert slots == {"when": None, "requested_slot": "when"}, "not the first empty slot of the form (move-in day)"
+
+
+def test_a_pass_for_a_child_or_in_a_hurry_is_the_passport_a_clerk_would_book():
+    from actions.validation import refined_service
+
+    assert refined_service("reisepass", "ich brauche einen pass für meine tochter, die ist vier") == "kinderreisepass"
+    assert refined_service("reisepass", "einen termin für einen express pass") == "express_reisepass"
+    assert refined_service("reisepass", "einen neuen reisepass bitte") == "reisepass"
+    assert refined_service("personalausweis", "ausweis für meinen sohn") == "personalausweis"

@@ -21,6 +21,7 @@ from actions import wiring
 from actions.conversation import is_voice, previous_bot_responses
 from actions.validation import MOVE_SERVICE
 from german.dates import parse_when
+from german.names import name_in_answer
 
 log = logging.getLogger(__name__)
 NUDGE = "next_step"
@@ -109,6 +110,9 @@ class ActionGoodbye(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         message = citizen_message(tracker)
         carries_something = bool(message.get("entities")) or parse_when(message.get("text") or "", wiring.current().clock())
+        if tracker.get_slot("requested_slot") == "person_name" and name_in_answer(message.get("text") or ""):
+            # "Dagmar Schütt" read as "tschüss": the name is the answer, nobody is hung up on
+            return [FollowupAction((tracker.active_loop or {}).get("name") or "booking_form")]
         if not carries_something:
             # on the phone the goodbye ends the call once it has been said (telephony/turn.py)
             hangup = {"json_message": {"voice": {"hangup": True}}} if is_voice(tracker) else {}

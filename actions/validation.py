@@ -28,7 +28,7 @@ NO_PHONE = "keine"  # the citizen gave no number; the appointment is stored with
 _NO_NUMBER = re.compile(r"^\W*(?:keine[n]?|keine nummer|ohne|ohne nummer|nicht nötig|brauch(?:e)? ich nicht|lieber nicht)\b")
 MOVE_SERVICE = "wohnsitz_anmelden"
 _MOVED = re.compile(r"umgezogen|eingezogen|umzug|\bzieh(?:e|en|t)\b|wohnen?\s+seit|eingezogen")
-NAME_MISREAD_AS = frozenset({"deny", "out_of_scope"})  # intents the name's from_text mapping skips
+NAME_MISREAD_AS = frozenset({"deny", "out_of_scope", "goodbye"})  # intents the name's from_text mapping skips
 _NAME_PREFIX = re.compile(
     r"^\s*(?:(?:also|äh|ähm|ja)[\s,]+)*(?:mein name ist|ich heiße|ich heisse|ich bin|name:?)\s+",
     re.IGNORECASE,

@@ -47,6 +47,7 @@ def parse_turn(messages: list[dict[str, Any]], vocabulary: Vocabulary) -> BotTur
     turn = BotTurn()
     patterns = [re.compile(pattern) for pattern in vocabulary.numbered_option_patterns]
     numbered = 0
+    hangup_after: Optional[int] = None  # how many texts had been said when the hang-up came
     for message in messages:
         if not isinstance(message, dict):
             continue
@@ -65,6 +66,10 @@ def parse_turn(messages: list[dict[str, Any]], vocabulary: Vocabulary) -> BotTur
         custom = message.get("custom")
         if isinstance(custom, dict):
             _read_markers(turn, custom)
+            if turn.hangup and hangup_after is None:
+                hangup_after = len(turn.texts)
+    if hangup_after is not None and len(turn.texts) > hangup_after:
+        turn.hangup = False  # the bot went on talking (a question after the goodbye): keep listening
     if turn.buttons:
         turn.options = [button["payload"] for button in turn.buttons]
     elif numbered or turn.choices:

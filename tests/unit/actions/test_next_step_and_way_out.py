@@ -57,3 +57,16 @@ def test_the_way_out_releases_every_hold_and_clears_the_request(booking):
     assert booking.release_holds("conversation-1") == 0, "the stop released the hold already"
     assert any(e.get("name") == "service" and e.get("value") is None for e in events)
     assert not booking.list_appointments()
+
+
+def test_a_name_read_as_goodbye_is_the_answer_and_nobody_is_hung_up_on(booking):
+    from rasa_sdk.executor import CollectingDispatcher as Dispatcher
+
+    from actions.next_step import ActionGoodbye
+
+    tracker = make_tracker({"service": "reisepass"}, text="dagmar schütt", intent="goodbye",
+                           channel="voice", requested_slot="person_name")
+    dispatcher = Dispatcher()
+    events = ActionGoodbye().run(dispatcher, tracker, {})
+    assert dispatcher.messages == []
+    assert events == [{"event": "followup", "name": "booking_form", "timestamp": None}]

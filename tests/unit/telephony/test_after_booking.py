@@ -87,3 +87,13 @@ def test_zero_still_reaches_a_person_after_the_booking(make_world):
     _, phone, _ = _booked(make_world)
     root = phone.press("0")
     assert root.find("Dial") is not None
+
+
+def test_a_goodbye_followed_by_a_question_does_not_hang_up():
+    from telephony.texts import load_vocabulary
+    from telephony.turn import parse_turn
+
+    vocabulary = load_vocabulary()
+    goodbye = {"text": "Vielen Dank für Ihren Anruf. Auf Wiederhören.", "custom": {"voice": {"hangup": True}}}
+    assert parse_turn([goodbye], vocabulary).hangup
+    assert not parse_turn([goodbye, {"text": "Auf welchen Namen soll ich buchen?"}], vocabulary).hangup

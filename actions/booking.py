@@ -14,7 +14,7 @@ from actions.conversation import booking_channel, caller_number, chosen_offer, i
 from actions.validation import NO_PHONE
 from booking_adapter.port import Appointment, AppointmentLimitReached, BookingError, Contact
 from common.clock import BERLIN
-from german.formatting import day_text, spoken_code, spoken_phone, spoken_place, spoken_time, time_text
+from german.formatting import day_text, spoken_code, spoken_place, spoken_time, time_text
 
 FORM_SLOTS = (
     "service", "location", "when", "chosen_slot", "person_name", "phone_number",
@@ -53,9 +53,7 @@ class ActionAskPhoneNumber(Action):
             return escalated
         own = caller_number(tracker) if is_voice(tracker) else None
         if own:
-            dispatcher.utter_message(
-                response="utter_ask_phone_number_caller_id", phone_spoken=spoken_phone(own)
-            )
+            dispatcher.utter_message(response="utter_ask_phone_number_caller_id")
         else:
             dispatcher.utter_message(response="utter_ask_phone_number")
         return []

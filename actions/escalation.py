@@ -25,7 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.conversation import caller_number, is_voice
-from german.formatting import day_text, spoken_phone, spoken_place
+from german.formatting import day_text, spoken_place
 from german.numbers import read_ordinal
 
 MISSES = "repair_misses"
@@ -156,7 +156,7 @@ def _choices(tracker: Tracker, slot: str) -> list[dict[str, Any]]:
     if slot in ("phone_number", "manage_phone"):
         own = caller_number(tracker)
         if own:
-            return [{"value": own, "title": spoken_phone(own)}]
+            return [{"value": own, "title": "die Nummer, von der Sie anrufen"}]
     return []
 
 

@@ -508,7 +508,7 @@ class CallFlow:
             if not self.services.sms.enabled:
                 log.info("call %s: %s confirmation not sent: SMS is off", state.call_sid, kind)
                 continue
-            number = str(payload.get("phone") or self._caller(form) or "")
+            number = str(self._booked_phone(payload) or self._caller(form) or "")
             if not can_receive_sms(number):
                 log.info("call %s: %s confirmation not sent: no mobile number", state.call_sid, kind)
                 continue
@@ -518,6 +518,17 @@ class CallFlow:
             if kind == "booking":
                 announcements.append(self.messages.get("sms_announce"))
         return announcements
+
+    def _booked_phone(self, payload: Mapping[str, Any]) -> Optional[str]:
+        """The number given at booking, found in the store by the code: bot messages carry no
+        phone number (they are kept in Rasa's tracker)."""
+        if self.booking is None or not payload.get("code"):
+            return None
+        try:
+            return self.booking.appointment(str(payload["code"])).phone
+        except Exception:  # unknown code, store down: the caller's own number is the fallback
+            log.info("SMS: no number in the store for this code; the caller ID is used")
+            return None
 
     def _deliver(self, call_sid: str, kind: str, to: str, body: str) -> None:
         try:

@@ -36,11 +36,26 @@ def test_a_booking_is_confirmed_by_sms_to_the_callers_mobile(make_world):
 
 
 def test_the_number_given_in_the_booking_wins_over_the_caller_id(make_world):
-    booked = [BOOKED[0], {"custom": {"booking": {"code": "K7M-4TX", "phone": "0151 23456789"}}}]
-    world, _, _ = _book(make_world, booked=booked, caller="+494012345678")
+    """The bot's message carries only the code; the number is found in the booking store."""
+    from datetime import datetime
+
+    from booking_adapter.memory import InMemoryBookingPort
+    from booking_adapter.port import Contact, SlotQuery
+    from common.clock import BERLIN, fixed_clock
+
+    port = InMemoryBookingPort(fixed_clock(datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)))
+    slot = port.find_slots(SlotQuery(service_keys=("personalausweis",), limit=1))[0]
+    appointment = port.confirm(port.hold(slot, "CA-other").hold_id, Contact("Anna Schulz", "+4915123456789"), "phone")
+    booked = [BOOKED[0], {"custom": {"booking": {"code": appointment.code}}}]
+    world, _, _ = _book(make_world, booked=booked, caller="+494012345678", booking=port)
     [sms] = world.sms.sent
     assert sms.to == "+4915123456789"
-    assert "Buchungscode: K7M-4TX" in sms.body
+    assert f"Buchungscode: {appointment.code}" in sms.body
+
+
+def test_without_the_code_in_the_store_the_sms_goes_to_the_callers_mobile(make_world):
+    world, _, _ = _book(make_world, caller="+491701234567")
+    assert [sms.to for sms in world.sms.sent] == ["+491701234567"]
 
 
 def test_the_same_booking_is_confirmed_only_once(make_world):

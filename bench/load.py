@@ -361,7 +361,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="pauses between turns × this (bench/pacing.py; 1 = fast ordinary citizens)")
     parser.add_argument("--no-stress", action="store_true",
                         help="skip the second run in which citizens answer without any pause")
-    parser.add_argument("--port-base", type=int, default=31000)
+    parser.add_argument("--port-base", type=int, default=0, help="fixed ports around this base (default: spare ports from the OS)")
     parser.add_argument("--gateway", help="measure a running profile instead (its TWILIO_AUTH_TOKEN must be "
                                           "bench-twilio-token and its database BENCH_DATABASE_URL)")
     parser.add_argument("--json", type=Path, default=ROOT / "results" / "load.json")
@@ -375,7 +375,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         base, database_url = args.gateway.rstrip("/"), os.environ["BENCH_DATABASE_URL"]
     else:
         var_dir = Path(tempfile.mkdtemp(prefix="load-"))
-        ports = ProdPorts.offset(args.port_base)
+        ports = ProdPorts.offset(args.port_base) if args.port_base else ProdPorts.spare()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PROD_", "RATE_"))}
         env.update({"ASSISTANT_NOW": NOW, "TWILIO_AUTH_TOKEN": TOKEN,
                     "TWILIO_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.gateway}",

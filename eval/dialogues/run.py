@@ -426,8 +426,10 @@ def score(result: Result, before: dict, after: dict, code: Optional[str], tracke
 
 
 def start_stack(var_dir: Path) -> Stack:
-    ports = Ports(rasa=int(os.environ.get("EVAL_RASA_PORT", "25005")), actions=int(os.environ.get("EVAL_ACTION_PORT", "25055")),
-                  gateway=int(os.environ.get("EVAL_GATEWAY_PORT", "28000")))
+    spare = Ports.spare()  # unless EVAL_*_PORT say otherwise, the OS picks free ports
+    ports = Ports(rasa=int(os.environ.get("EVAL_RASA_PORT", spare.rasa)),
+                  actions=int(os.environ.get("EVAL_ACTION_PORT", spare.actions)),
+                  gateway=int(os.environ.get("EVAL_GATEWAY_PORT", spare.gateway)))
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKING_", "TRACKER_", "RATE_LIMIT"))}
     extra = {
         "ASSISTANT_NOW": NOW, "TWILIO_AUTH_TOKEN": "eval-twilio-token",

@@ -19,7 +19,7 @@ def closed_stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}; run `make train` first")
     var_dir = tmp_path_factory.mktemp("var-closed")
-    ports = Ports(rasa=15105, actions=15155, gateway=18100)
+    ports = Ports.spare()  # the OS picks free ports: two runs on one machine do not collide
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BOOKING_", "TRACKER_", "HANDOVER_"))}
     # Monday 09:00 is pinned; a hotline staffed only on Sundays is closed then
     env = stack_environment({**base, "ASSISTANT_NOW": NOW, "HOTLINE_HOURS": "7-7 08:00-09:00"}, ports, var_dir)

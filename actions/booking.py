@@ -10,11 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
-from actions.conversation import booking_channel, caller_number, chosen_offer, is_voice, service_words
+from actions.conversation import booking_channel, caller_number, chosen_offer, is_voice, service_words, when_and_where
 from actions.validation import NO_PHONE
 from booking_adapter.port import Appointment, AppointmentLimitReached, BookingError, Contact
-from common.clock import BERLIN
-from german.formatting import day_text, spoken_code, spoken_place, spoken_time, time_text
+from german.formatting import spoken_code, spoken_place, spoken_time
 
 FORM_SLOTS = (
     "service", "location", "when", "chosen_slot", "person_name", "phone_number",
@@ -25,13 +24,8 @@ FORM_SLOTS = (
 
 def booked_values(appointment: Appointment) -> dict[str, str]:
     """What the booked / moved confirmations say about an appointment."""
-    start = appointment.start.astimezone(BERLIN)
     return {
-        "slot_day": day_text(start.date()),
-        "slot_time": time_text(start),
-        "slot_time_spoken": spoken_time(start),
-        "location_name": appointment.location_name,
-        "place_spoken": spoken_place(appointment.location_name),
+        **when_and_where(appointment.start, appointment.location_name),
         "booking_code": appointment.code,
         "booking_code_spoken": spoken_code(appointment.code),
     }

@@ -1,9 +1,13 @@
 """Facts about the conversation that several actions need (channel, caller, offers)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
+
+from common.clock import BERLIN
+from german.formatting import day_text, spoken_place, spoken_time, time_text
 
 VOICE = "voice"
 
@@ -76,3 +80,15 @@ def said_this_turn(tracker: Tracker) -> list[str]:
         if event.get("event") == "bot" and event.get("text"):
             said.append(str(event["text"]))
     return list(reversed(said))
+
+
+def when_and_where(start: datetime, location_name: str) -> dict[str, str]:
+    """An appointment's day, time and place as chat and phone say them (the domain picks)."""
+    local = start.astimezone(BERLIN)
+    return {
+        "slot_day": day_text(local.date()),
+        "slot_time": time_text(local),
+        "slot_time_spoken": spoken_time(local),
+        "location_name": location_name,
+        "place_spoken": spoken_place(location_name),
+    }

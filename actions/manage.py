@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
-from actions.conversation import caller_number, service_words
+from actions.conversation import caller_number, service_words, when_and_where
 from actions.form_repair import REQUESTED, RepairingFormValidation, latest_text
 from booking_adapter.port import (
     Appointment,
@@ -22,9 +22,7 @@ from booking_adapter.port import (
     CodeUnknown,
     VerificationFailed,
 )
-from common.clock import BERLIN
 from german.codes import code_from_text, unmistakable_code
-from german.formatting import day_text, spoken_place, spoken_time, time_text
 from german.phone import normalise_phone
 
 MAX_VERIFICATION_FAILURES = 3
@@ -34,14 +32,9 @@ MANAGE_SLOTS = ("manage_goal", "manage_code", "manage_phone", "manage_confirmed"
 
 def appointment_details(appointment: Appointment) -> dict[str, str]:
     booking = wiring.current().booking
-    start = appointment.start.astimezone(BERLIN)
     service = booking.service(appointment.service_keys[0])
     return {
-        "slot_day": day_text(start.date()),
-        "slot_time": time_text(start),
-        "slot_time_spoken": spoken_time(start),
-        "location_name": appointment.location_name,
-        "place_spoken": spoken_place(appointment.location_name),
+        **when_and_where(appointment.start, appointment.location_name),
         **service_words(service),
         "documents": ", ".join(service.documents) or "-",
     }

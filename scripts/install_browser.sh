@@ -10,19 +10,5 @@ if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
   exit 0
 fi
 
-SUDO=""
-if [[ "$(id -u)" -ne 0 ]]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "install_browser: Chromium is missing and this user cannot install packages." >&2
-    echo "Run as root: apt-get update && apt-get install -y chromium chromium-driver" >&2
-    exit 1
-  fi
-fi
-
-echo "· installing Debian's chromium and chromium-driver (apt)"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null
+"$(dirname "$0")/apt_install.sh" chromium chromium-driver fonts-dejavu-core
 /usr/bin/chromium --version

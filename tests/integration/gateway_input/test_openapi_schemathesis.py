@@ -27,31 +27,6 @@ from handover.store import SqlHandoverStore, build_engine
 from tests.integration.gateway_input.conftest import _settings
 
 
-def _install_many_more_shim() -> None:
-    """hypothesis-jsonschema 0.23.1 (schemathesis' generator for JSON bodies and objects) still
-    calls `many(...).more()`, which the locked hypothesis (6.170) replaced by the context-manager
-    and iterator protocol. Until the lock pairs compatible versions, give `many` the old method
-    on top of the new protocol (tests only)."""
-    from hypothesis.internal.conjecture import utils
-
-    if hasattr(utils.many, "more"):
-        return
-
-    def more(self) -> bool:
-        steps = self.__dict__.get("_more_steps")
-        if steps is None:
-            self.__enter__()
-            steps = self._more_steps = iter(self)
-        if next(steps, StopIteration) is StopIteration:
-            self.__exit__(None, None, None)
-            return False
-        return True
-
-    utils.many.more = more
-
-
-_install_many_more_shim()
-
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "100"))  # per operation; ~20 s
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance)

@@ -137,7 +137,10 @@ class ActionAskChosenSlot(Action):
         if tracker.get_slot("move_in_date"):
             move_in = date.fromisoformat(tracker.get_slot("move_in_date"))
             deadline = services.booking.move_deadline(move_in, query.location_keys).deadline
-            # The citizen's wish inside the legal window; a wish past the deadline gives way to it.
+            # The citizen's wish inside the legal window; a wish past the deadline gives way to it,
+            # and the citizen is told so (never a silent change of what they asked for).
+            if query.earliest and query.earliest > deadline:
+                dispatcher.utter_message(response="utter_wish_after_deadline", deadline=day_text(deadline))
             earliest = query.earliest if query.earliest and query.earliest <= deadline else None
             latest = min(query.latest, deadline) if query.latest and earliest else deadline
             query = replace(query, earliest=earliest, latest=latest)

@@ -14,10 +14,10 @@ from actions.conversation import caller_number, offered, service_words
 from actions.form_repair import REQUESTED, RepairingFormValidation, latest_intent, latest_text, previous_value
 from booking_adapter.port import UnknownLocation, UnknownService
 from german.answers import yes_or_no
-from german.choice import AMBIGUOUS, NONE, OPTION, Choice, Offer, choose
+from german.choice import AMBIGUOUS, NONE, NOT_A_CHOICE, OPTION, Choice, Offer, choose
 from german.dates import parse_date, parse_when
 from german.formatting import day_text, spoken_place
-from german.names import name_in_answer
+from german.names import name_in_answer, only_common_words
 from german.numbers import read_ordinal
 from german.phone import normalise_phone
 
@@ -68,8 +68,8 @@ def clean_person_name(value: Any) -> Optional[str]:
     cannot be a name."""
     name = _NAME_PREFIX.sub("", str(value)).strip(" .,!")
     letters = sum(ch.isalpha() for ch in name)
-    if letters < 2 or len(name) > 80 or any(ch.isdigit() for ch in name):
-        return None
+    if letters < 2 or len(name) > 80 or any(ch.isdigit() for ch in name) or only_common_words(name):
+        return None  # "ja", "nein danke", "egal" are answers, never a name to book on
 
     def capital(part: str, first: bool) -> str:
         if not first and part in _PARTICLES:  # typed in lower case: "von der", kept so
@@ -262,6 +262,8 @@ class ValidateBookingForm(RepairingFormValidation):
                 choice = Choice(OPTION, index=0)
             elif answer is False and parse_when(text, now) is None:
                 choice = Choice(NONE)
+            elif choice.kind == NONE and read_ordinal(text):  # "den zweiten" when one was offered
+                choice = Choice(NOT_A_CHOICE)
         if choice.kind == OPTION:
             hold_id = offers[choice.index]["hold_id"]
             wiring.current().booking.release_holds(tracker.sender_id, keep=hold_id)
@@ -272,7 +274,8 @@ class ValidateBookingForm(RepairingFormValidation):
                 options=" oder ".join(f"{offers[i]['day']} um {offers[i]['time']} Uhr" for i in choice.candidates),
             )
             return {"chosen_slot": None}
-        wish = parse_when(text, now)
+        # at the choice an ordinal names an offer, never a day ("den zweiten" is no 2nd of the month)
+        wish = None if read_ordinal(text) else parse_when(text, now)
         if choice.kind == NONE or (wish is not None and not wish.in_past):
             # None of these: search again, with the new wish or after the days offered so far.
             wiring.current().booking.release_holds(tracker.sender_id)

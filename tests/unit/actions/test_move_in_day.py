@@ -48,3 +48,35 @@ def test_a_pass_for_a_child_or_in_a_hurry_is_the_passport_a_clerk_would_book():
     assert refined_service("reisepass", "einen termin für einen express pass") == "express_reisepass"
     assert refined_service("reisepass", "einen neuen reisepass bitte") == "reisepass"
     assert refined_service("personalausweis", "ausweis für meinen sohn") == "personalausweis"
+
+
+def test_yes_or_no_at_the_name_question_is_never_a_name():
+    from actions.validation import clean_person_name
+
+    assert [clean_person_name(answer) for answer in ("Ja", "ja bitte", "nein danke", "egal")] == [None] * 4
+    assert clean_person_name("heinz schmidt") == "Heinz Schmidt"
+
+
+def test_a_wish_after_the_move_deadline_is_said_to_give_way(booking):
+    from actions.offers import ActionAskChosenSlot
+    from tests.unit.actions.conftest import responses
+
+    # moved in on Monday 16 November: register by 30 November; the wish is 7 December
+    slots = {"service": "wohnsitz_anmelden", "move_in_date": "2026-11-16", "when": "am 7. Dezember", "location": "altona"}
+    dispatcher = CollectingDispatcher()
+    events = ActionAskChosenSlot().run(dispatcher, make_tracker(slots), {})
+    assert responses(dispatcher)[0] == "utter_wish_after_deadline"
+    offers = next(e["value"] for e in events if e["name"] == "offered_slots")
+    assert offers and all(offer["start"][:10] <= "2026-11-30" for offer in offers)
+
+
+def test_an_ordinal_beyond_a_single_offer_is_not_a_new_search(booking):
+    from actions.offers import ActionAskChosenSlot
+
+    slots = {"service": "personalausweis", "location": "altona", "when": "nächste Woche Dienstag vormittags"}
+    events = ActionAskChosenSlot().run(CollectingDispatcher(), make_tracker(slots, channel="voice"), {})
+    offers = next(e["value"] for e in events if e["name"] == "offered_slots")[:1]
+    tracker = make_tracker({**slots, "offered_slots": offers}, text="den zweiten", requested_slot="chosen_slot")
+    dispatcher = CollectingDispatcher()
+    result = ValidateBookingForm().validate_chosen_slot("den zweiten", dispatcher, tracker, {})
+    assert result == {"chosen_slot": None}, "the offer stays; nothing is searched again"

@@ -17,7 +17,7 @@ from german.formatting import spoken_code, spoken_place, spoken_time
 
 FORM_SLOTS = (
     "service", "location", "when", "chosen_slot", "person_name", "phone_number",
-    "booking_confirmed", "offered_slots", "reschedule_code", "move_in_date",
+    "booking_confirmed", "offered_slots", "reschedule_code", "move_in_date", "when_time",
     "repair_misses", "repair_slot", "repair_choices",
 )
 

@@ -234,6 +234,10 @@ class ActionAskWhen(EscalatingAsk):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         readings = tracker.get_slot("when_readings")
+        time_wish = tracker.get_slot("when_time")
+        if time_wish and not readings and level(tracker, "when") <= 0:
+            dispatcher.utter_message(response="utter_ask_when_day", time_wish=time_wish)
+            return []
         if not readings:
             return super().run(dispatcher, tracker, domain)
         first, second = (day_text(date.fromisoformat(day)) for day in readings["days"])

@@ -95,6 +95,24 @@ _FOR_A_CHILD = re.compile(r"\b(?:tochter|sohn|kind|kinder|baby|säugling|enkel\w
 _IN_A_HURRY = re.compile(r"\bexpress\w*|\beil\w*|\bschnell(?:er|verfahren)?\s+pass")
 
 
+_GREETING = re.compile(r"\bguten\s+(?:morgen|tag|abend)\b", re.IGNORECASE)
+_GREETING_WORDS = frozenset({"morgen", "tag", "abend", "guten morgen", "guten tag", "guten abend"})
+WHEN_TIME = "when_time"
+_TIME_WORDS = re.compile(
+    r"\b(?:(?:ab|nach|vor|bis|um|gegen|zwischen)\s+[\w:.]+(?:\s+uhr)?(?:\s+(?:und|bis)\s+[\w:.]+(?:\s+uhr)?)?"
+    r"|(?:früh|spät)?(?:vormittags?|nachmittags?|morgens|abends|mittags)|am\s+(?:vor|nach)?mittag|in\s+der\s+mittagspause)\b",
+    re.IGNORECASE)
+
+
+def _time_words(text: str, when) -> str:
+    """The time wish in the citizen's own words ("nach 17 Uhr"), for the question about the day."""
+    found = _TIME_WORDS.search(text)
+    if found:
+        return found.group(0).strip()
+    start = when.time_from or when.exact_time
+    return f"ab {start.hour} Uhr" if start else "zu dieser Zeit"
+
+
 def refined_service(key: str, text: str) -> str:
     """A clerk's reading of "Pass": for a child it is the children's passport, in a hurry the
     express passport (the language model tags the word "Pass" alone)."""
@@ -113,7 +131,8 @@ class ValidateBookingForm(RepairingFormValidation):
         return "validate_booking_form"
 
     def counts_as_miss(self, values: dict[str, Any]) -> bool:
-        return not values.get(READINGS)  # asking which of two days is meant is no miss
+        # asking which of two days is meant, or on which day "nach 17 Uhr", is no miss
+        return not values.get(READINGS) and not values.get(WHEN_TIME)
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):
         skipped = set()
@@ -202,6 +221,15 @@ class ValidateBookingForm(RepairingFormValidation):
             return {"location": None}
         return {"location": location.key, **_criteria_changed(tracker, "location", location.key)}
 
+    @staticmethod
+    def _is_the_move_in_day(tracker: Tracker, sentence: str, when) -> bool:
+        """The day in a sentence about moving is the move-in day, not a wish for the appointment."""
+        move_in = tracker.get_slot("move_in_date")
+        lowered = sentence.lower()
+        if not move_in or not (_MOVED.search(lowered) or "neue wohnung" in lowered or "seit" in lowered):
+            return False
+        return move_in in (when.first_day.isoformat(), when.last_day.isoformat())
+
     def validate_when(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -217,13 +245,25 @@ class ValidateBookingForm(RepairingFormValidation):
             if picked is not None:
                 text = f"{readings['text']} am {picked.day}.{picked.month}.{picked.year}"
                 return {"when": text, READINGS: None, **_criteria_changed(tracker, "when", text)}
-        # The whole sentence first: the tagged span is only a hint ("am 10. März" tagged "März").
-        candidates = [sentence, str(value)] if value and not sentence.startswith("/") else [sentence or str(value)]
+        # The whole sentence first: the tagged span is only a hint ("am 10. März" tagged "März"),
+        # and never the "morgen" of "guten Morgen".
+        span = str(value) if value and not sentence.startswith("/") else ""
+        if span and _GREETING.search(sentence) and span.strip().lower() in _GREETING_WORDS:
+            span = ""
+        candidates = [sentence, span] if span else [sentence or str(value)]
         asked = tracker.get_slot(REQUESTED) == "when"
+        time_wish = tracker.get_slot(WHEN_TIME)
+        if asked and time_wish:  # the day for "nach 17 Uhr": both together make the wish
+            candidates = [f"{sentence} {time_wish}", *candidates]
         for text in candidates:
             when = parse_when(text, now)
             if when is None:
                 continue
+            if self._is_the_move_in_day(tracker, sentence, when) and not asked:
+                return {"when": previous_value(tracker, "when")}  # "seit heute in der neuen Wohnung"
+            if when.time_only and not time_wish:
+                # a time of day and no day: keep it and ask for the day ("Gern nach 17 Uhr. An welchem Tag?")
+                return {"when": None, WHEN_TIME: _time_words(text, when)}
             if when.in_past and not asked:
                 continue  # "gestern" said at another question is no wish for the appointment
             if when.in_past:
@@ -232,7 +272,7 @@ class ValidateBookingForm(RepairingFormValidation):
             if when.alternative is not None:  # two plausible days: never a silent pick, ask back
                 days = [when.first_day.isoformat(), when.alternative.isoformat()]
                 return {"when": None, READINGS: {"text": text, "days": days}}
-            return {"when": text, READINGS: None, **_criteria_changed(tracker, "when", text)}
+            return {"when": text, READINGS: None, WHEN_TIME: None, **_criteria_changed(tracker, "when", text)}
         if not asked:  # a stray time tag at another question ("ja diese Nummer") changes nothing
             return {"when": previous_value(tracker, "when")}
         if any(_entity_values(tracker, name) for name in ("service", "location", "person_name")):

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import wiring
 
 REQUEST_SLOTS = (
-    "service", "location", "when", "when_readings", "chosen_slot", "person_name", "phone_number",
+    "service", "location", "when", "when_readings", "when_time", "chosen_slot", "person_name", "phone_number",
     "booking_confirmed", "offered_slots", "move_in_date", "reschedule_code", "manage_goal", "manage_code",
     "manage_phone", "manage_confirmed", "manage_when", "repair_misses", "repair_slot", "repair_choices",
     "requested_slot",

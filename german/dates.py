@@ -111,6 +111,7 @@ class When:
     text: str = ""
     weekday_conflict: bool = False  # a weekday was named that the given date does not fall on
     alternative: Optional[date] = None  # a second plausible day ("nächsten Mittwoch" on Monday: +7)
+    time_only: bool = False  # a time of day and no day at all ("nach 17 Uhr"): the day is open
 
 
 @dataclass
@@ -935,6 +936,7 @@ class _Parser:
         if f.excluded:
             weekdays = (weekdays or set(range(7))) - f.excluded
         asap = False
+        no_day = first is None or last is None
         if first is None or last is None:
             first, last = today, today + timedelta(days=HORIZON_DAYS - 1)
             if f.asap and not self.has_day:
@@ -964,9 +966,10 @@ class _Parser:
             first = today
         time_from, time_to, exact = self._time_window()
         alternative = self.alternative if first == last and not items and self.alternative not in (None, first) else None
+        time_only = no_day and not f.asap and not weekdays and any((time_from, time_to, exact))
         return When(first, last, time_from=time_from, time_to=time_to, exact_time=exact,
                     weekdays=frozenset(weekdays) if weekdays else None, asap=asap, in_past=first < today,
-                    weekday_conflict=conflict, alternative=alternative)
+                    weekday_conflict=conflict, alternative=alternative, time_only=time_only)
 
     def _resolve_items(self, items: list[_Item]) -> tuple[date, date, bool]:
         today = self.today
@@ -1071,7 +1074,7 @@ def parse_when(text: str, now: datetime) -> Optional[When]:
     if found is None:
         return None
     return When(found.first_day, found.last_day, found.time_from, found.time_to, found.exact_time, found.weekdays,
-                found.asap, found.in_past, text, found.weekday_conflict, found.alternative)
+                found.asap, found.in_past, text, found.weekday_conflict, found.alternative, found.time_only)
 
 
 def parse_date(text: str, now: datetime, prefer_past: bool = False) -> Optional[date]:

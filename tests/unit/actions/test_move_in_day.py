@@ -80,3 +80,25 @@ def test_an_ordinal_beyond_a_single_offer_is_not_a_new_search(booking):
     dispatcher = CollectingDispatcher()
     result = ValidateBookingForm().validate_chosen_slot("den zweiten", dispatcher, tracker, {})
     assert result == {"chosen_slot": None}, "the offer stays; nothing is searched again"
+
+
+def test_a_time_of_day_without_a_day_is_kept_and_the_day_is_asked(booking):
+    from german.dates import parse_when
+    from tests.unit.actions.conftest import NOW
+
+    text = "ich brauche einen termin für den personalausweis aber erst nach siebzehn uhr"
+    first = ValidateBookingForm().validate_when(text, CollectingDispatcher(), make_tracker({}, text=text), {})
+    assert first == {"when": None, "when_time": "nach siebzehn uhr"}
+    assert not ValidateBookingForm().counts_as_miss(first), "asking for the day is no miss"
+
+    answer = make_tracker({"when_time": "nach siebzehn uhr"}, text="nächste Woche Dienstag", requested_slot="when")
+    second = ValidateBookingForm().validate_when("nächste Woche Dienstag", CollectingDispatcher(), answer, {})
+    wish = parse_when(second["when"], NOW)
+    assert wish.first_day.isoformat() == "2026-12-01" and wish.time_from.hour == 17
+    assert second["when_time"] is None
+
+
+def test_the_morning_of_good_morning_is_no_wish(booking):
+    text = "guten morgen ich hätte gern einen termin für einen reisepass in fuhlsbüttel"
+    result = ValidateBookingForm().validate_when("morgen", CollectingDispatcher(), make_tracker({}, text=text), {})
+    assert result.get("when") is None

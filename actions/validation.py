@@ -261,8 +261,9 @@ class ValidateBookingForm(RepairingFormValidation):
                 continue
             if self._is_the_move_in_day(tracker, sentence, when) and not asked:
                 return {"when": previous_value(tracker, "when")}  # "seit heute in der neuen Wohnung"
-            if when.time_only and not time_wish:
-                # a time of day and no day: keep it and ask for the day ("Gern nach 17 Uhr. An welchem Tag?")
+            if when.time_only and not time_wish and not asked:
+                # a time of day said unasked, no day: keep it and ask for the day ("Gern nach 17 Uhr.
+                # An welchem Tag?"); given as the answer to "Wann passt es Ihnen?" it means any day
                 return {"when": None, WHEN_TIME: _time_words(text, when)}
             if when.in_past and not asked:
                 continue  # "gestern" said at another question is no wish for the appointment

@@ -102,3 +102,8 @@ def test_the_morning_of_good_morning_is_no_wish(booking):
     text = "guten morgen ich hätte gern einen termin für einen reisepass in fuhlsbüttel"
     result = ValidateBookingForm().validate_when("morgen", CollectingDispatcher(), make_tracker({}, text=text), {})
     assert result.get("when") is None
+
+
+def test_a_time_of_day_as_the_answer_to_when_means_any_day(booking):
+    answer = make_tracker({}, text="vormittags", requested_slot="when")
+    assert ValidateBookingForm().validate_when("vormittags", CollectingDispatcher(), answer, {})["when"] == "vormittags"

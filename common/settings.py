@@ -130,6 +130,14 @@ class Settings:
     twilio_min_confidence: float = 0.5
     twilio_rasa_timeout: float = 8.0
     twilio_start_message: str = "/greet"
+    # --- the ConversationRelay voice mode (VOICE_MODE=relay, docs/telephony.md "Relay mode")
+    voice_mode: str = "gather"  # gather: <Gather>/<Say> webhooks; relay: <Connect><ConversationRelay>
+    relay_tts_provider: str = "Amazon"
+    relay_voice: str = "Vicki-Neural"
+    relay_transcription_provider: str = "Google"
+    relay_speech_model: str = "telephony"
+    relay_filler_seconds: float = 2.5  # a slow bot: "Einen Moment bitte." once after this long
+    relay_gateway_threads: int = 64  # gunicorn threads per worker in relay mode (one per open call)
     telephony_database_url: str = ""
     # --- web chat: origins allowed to embed the chat widget (CSP frame-ancestors)
     webchat_embed_origins: str = ""
@@ -216,6 +224,13 @@ class Settings:
             twilio_min_confidence=_float(env, "TWILIO_MIN_CONFIDENCE", 0.5),
             twilio_rasa_timeout=_float(env, "TWILIO_RASA_TIMEOUT", 8.0),
             twilio_start_message=_str(env, "TWILIO_START_MESSAGE", "/greet"),
+            voice_mode="relay" if _str(env, "VOICE_MODE", "gather").strip().lower() == "relay" else "gather",
+            relay_tts_provider=_str(env, "RELAY_TTS_PROVIDER", "Amazon"),
+            relay_voice=_str(env, "RELAY_VOICE", "Vicki-Neural"),
+            relay_transcription_provider=_str(env, "RELAY_TRANSCRIPTION_PROVIDER", "Google"),
+            relay_speech_model=_str(env, "RELAY_SPEECH_MODEL", "telephony"),
+            relay_filler_seconds=_float(env, "RELAY_FILLER_SECONDS", 2.5),
+            relay_gateway_threads=_int(env, "RELAY_GATEWAY_THREADS", 64),
             telephony_database_url=_str(env, "TELEPHONY_DATABASE_URL", ""),
             webchat_embed_origins=_str(env, "WEBCHAT_EMBED_ORIGINS", ""),
             telephony_sms_outbox=_str(env, "TELEPHONY_SMS_OUTBOX", ""),

@@ -59,6 +59,9 @@ def create_app(
 
     app.extensions["telephony"] = build_telephony(settings)  # Twilio validator, call store, SMS
     app.register_blueprint(telephony_bp)
+    from telephony.relay_views import register_relay
+
+    register_relay(app)  # VOICE_MODE=relay: the ConversationRelay socket and its <Connect action>
 
     from gateway.agents import register_agents
     from handover.bootstrap import build_handover_store

@@ -140,6 +140,23 @@ class CallFlow:
             )
         return self.twiml.hangup([self.messages.get("fatal")])
 
+    # --- for the ConversationRelay mode (telephony/relay.py): the same bot, SMS and transfer --
+
+    def ask_bot(self, state: CallState, form: Mapping[str, str], text: str, input_mode: str) -> BotTurn:
+        """One bot turn with the Gather mode's metadata, timeout and failure rules (BotFailure)."""
+        return self._ask_bot(state, form, text, input_mode, None, False)
+
+    def confirm_by_sms(self, state: CallState, form: Mapping[str, str], turn: BotTurn) -> list[str]:
+        return self._confirm_by_sms(state, form, turn)
+
+    def read_buttons(self, turn: BotTurn) -> list[str]:
+        return self._read_buttons(turn)
+
+    def hand_over(self, call_sid: str, spoken: list[str], reason: str, reference: Optional[str] = None) -> str:
+        """The Gather mode's transfer (or callback offer) for a call whose relay session ended."""
+        state = self.services.store.load(call_sid) or CallState(call_sid=call_sid)
+        return self._transfer(state, spoken, reason, reference)
+
     # --- talking to the bot ------------------------------------------------------------------
 
     def _talk(

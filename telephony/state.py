@@ -48,6 +48,8 @@ class CallState:
     sms_sent: list[str] = field(default_factory=list)   # "booking:K7M-4TX" already confirmed
     booked: Optional[dict[str, Any]] = None             # code, documents, SMS sent: the after-booking turns
     turns: int = 0
+    # relay mode: the bot's turns as the caller heard them (cut at an interruption), never the caller's words
+    transcript: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

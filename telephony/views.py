@@ -188,6 +188,10 @@ def _timed(turn: Callable[[CallFlow], str]) -> Response:
 
 @bp.post("/incoming")
 def incoming():
+    if getattr(current_app.extensions.get("settings"), "voice_mode", "gather") == "relay":
+        from telephony.relay_views import relay_incoming  # <Connect><ConversationRelay> (docs/telephony.md)
+
+        return relay_incoming()
     return _timed(lambda flow: flow.incoming(_form()))
 
 

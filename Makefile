@@ -92,13 +92,14 @@ eval-dialogues: train ## the independent conversation corpus through /api/chat a
 	PHONE_SPOKEN_LOG=$(CURDIR)/var/spoken_dialogues.jsonl $(PY) eval/dialogues/run.py --set heldout --targets; status=$$?; \
 	$(PY) -m eval.phone.lengths var/spoken_dialogues.jsonl; exit $$status
 
-bench: train services ## benchmarks: booking store (SQLite, PostgreSQL) and phone webhook turns
+bench: train services ## benchmarks: booking store (SQLite, PostgreSQL), phone webhook turns, relay vs. Gather turn latency
 	$(PY) bench/booking_bench.py
 	$(PY) -m devtools.phone_bench --calls 5
+	$(PY) -m devtools.relay_bench --calls 5 --load $${LOAD_CALLS:-50}
 	$(PY) bench/load.py --users $${LOAD_USERS:-50}
 
-call: ## talk to a running `make run` as a phone caller, in the terminal
-	$(PY) -m devtools.call
+call: ## talk to a running `make run` as a phone caller, in the terminal (MODE=relay: over ConversationRelay's WebSocket)
+	$(PY) -m devtools.call $(if $(filter relay,$(MODE)),--relay)
 
 lock: ## re-resolve both lock files from requirements/*.in
 	.venv/bin/uv pip compile -q --python-version 3.11 --python-platform x86_64-unknown-linux-gnu requirements/app.in -o requirements/app.lock

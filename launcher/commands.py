@@ -59,6 +59,14 @@ def gateway_command(bind: str, port: int, workers: int, threads: int) -> list[st
     ]
 
 
+def gateway_threads(settings, default: int) -> int:
+    """gunicorn threads per gateway worker (gthread). In relay mode each open call holds one
+    thread for its WebSocket (flask-sock), so RELAY_GATEWAY_THREADS, at least the profile's."""
+    if getattr(settings, "voice_mode", "gather") == "relay":
+        return max(default, int(settings.relay_gateway_threads))
+    return default
+
+
 def gateway_health(port: int) -> Callable[[], bool]:
     return lambda: http_ok(f"http://127.0.0.1:{port}/health")
 

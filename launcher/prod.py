@@ -228,7 +228,8 @@ class ProdStack(Supervisor):
                 commands.rasa_command(model, ENDPOINTS, rasa_port, settings.rasa_interface, api, token),
                 {**self.env, "RASA_PORT": str(rasa_port), "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
                 commands.rasa_health(rasa_port, api, token)))
-        self.add(Service("gateway", commands.gateway_command("127.0.0.1", ports.gateway, gateway_workers, threads=32),
+        self.add(Service("gateway", commands.gateway_command("127.0.0.1", ports.gateway, gateway_workers,
+                                                                 threads=commands.gateway_threads(settings, 32)),
                          self.env, commands.gateway_health(ports.gateway)))
 
     def start(self, timeout: float = 420, report: Callable[[str], None] = print) -> None:

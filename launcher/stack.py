@@ -77,7 +77,8 @@ class Stack(Supervisor):
             "rasa",
             commands.rasa_command(model, ROOT / "endpoints.yml", ports.rasa, settings.rasa_interface, api, token),
             env, commands.rasa_health(ports.rasa, api, token)))
-        self.add(Service("gateway", commands.gateway_command("127.0.0.1", ports.gateway, workers=1, threads=16),
+        self.add(Service("gateway", commands.gateway_command("127.0.0.1", ports.gateway, workers=1,
+                                                                 threads=commands.gateway_threads(settings, 16)),
                          env, commands.gateway_health(ports.gateway)))
 
     def start(self) -> None:

@@ -2,15 +2,24 @@
 a scripted fake bot, the SQLite call store, and telephony/relay_client.py playing Twilio."""
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import threading
+import time
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from common.settings import Settings
 from devtools.serve import serve
 from gateway import create_app
 from gateway.rasa_client import RasaUnavailable
+from launcher import commands
+from launcher.supervisor import ROOT, free_ports, http_ok
 from telephony.relay_client import RelayCall, RelayRefused
 from telephony.simulator import http_transport
 from tests.unit.telephony.conftest import (
@@ -46,6 +55,8 @@ def relay_gateway(tmp_path):
 
         def call(**kwargs) -> RelayCall:
             return RelayCall(http_transport(server.http_url), AUTH_TOKEN, PUBLIC_BASE, server.ws_url, **kwargs)
+
+        call.server = server  # type: ignore[attr-defined]
 
         return call, app.extensions["telephony"].store
 
@@ -158,3 +169,67 @@ def test_a_dropped_socket_is_logged_and_the_gateway_takes_the_next_call(relay_ga
     # Twilio's <Connect action> after a failed session: the technical transfer, never silence
     root = first.connect_action(status="failed", ErrorCode="64105")
     assert "technisches Problem" in spoken(root)
+
+
+class _FakeRasaHandler(BaseHTTPRequestHandler):
+    """Rasa's REST channel, answering every turn with one question (for the gunicorn test)."""
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        reply = GREETING if body.get("message") == "/greet" else ASK_WHEN
+        data = json.dumps([{"recipient_id": body.get("sender"), **message} for message in reply]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_relay_socket_works_under_gunicorn_as_the_launcher_starts_it(tmp_path):
+    rasa = ThreadingHTTPServer(("127.0.0.1", 0), _FakeRasaHandler)
+    threading.Thread(target=rasa.serve_forever, daemon=True).start()
+    [port] = free_ports(1)
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VOICE_MODE": "relay", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+           "TWILIO_PUBLIC_BASE_URL": base, "RASA_URL": f"http://127.0.0.1:{rasa.server_port}", "RASA_URLS": "",
+           "BOOKING_DATABASE_URL": f"sqlite:///{tmp_path / 'booking.db'}",
+           "TELEPHONY_DATABASE_URL": f"sqlite:///{tmp_path / 'calls.db'}",
+           "HANDOVER_DATABASE_URL": f"sqlite:///{tmp_path / 'handover.db'}", "RATE_LIMIT_REDIS_URL": ""}
+    threads = commands.gateway_threads(Settings.from_env(env), 16)
+    assert threads == 64
+    process = subprocess.Popen(commands.gateway_command("127.0.0.1", port, workers=1, threads=threads),
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not http_ok(f"{base}/health"):
+            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        calls = [RelayCall(http_transport(base), AUTH_TOKEN, base, f"ws://127.0.0.1:{port}") for _ in range(3)]
+        for call in calls:  # three sockets open at once, each on its own gthread thread
+            assert call.start() == GREETING[0]["text"]
+        for call in calls:
+            assert "Wann passt es Ihnen?" in call.say("Personalausweis").text
+            call.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        rasa.shutdown()
+
+
+def test_make_call_mode_relay_talks_over_the_socket_and_follows_the_hand_over(relay_gateway, monkeypatch):
+    from devtools.call import relay_call
+
+    new_call, _ = relay_gateway(ScriptedRasa(GREETING, OFFERS, HANDOVER))
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv("TWILIO_PUBLIC_BASE_URL", PUBLIC_BASE)
+    lines = iter(["so bald wie möglich", ">2 0"])
+    shown: list[str] = []
+    assert relay_call(new_call.server.http_url, "+491701234567", ask=lambda prompt: next(lines), show=shown.append) == 0
+    transcript = "\n".join(shown)
+    assert "assistant: Ich habe 3 freie Termine" in transcript
+    assert "[you cut in after: Ich habe 3 freie Termine für Sie. Termin 1:" in transcript
+    assert "'reason': 'requested'" in transcript and "[transfer to +494042828000" in transcript

@@ -25,6 +25,10 @@ with its callback offer — the relay mode calls them, it does not copy them.
   never cut them off.
 - A failing, silent or slow bot (`BotFailure`) or an error here: the technical-problem sentence
   and a transfer (reason "technical"). Never silence.
+- A silent caller: ConversationRelay sends nothing for silence, so the session counts it itself
+  — the estimated speaking time of what it last sent (german/speech_length.py) plus
+  TWILIO_GATHER_TIMEOUT without a message from Twilio is one silence; then the Gather mode's
+  ladder, shortened: the question again, then shorter with the keys and the 0, then a person.
 """
 from __future__ import annotations
 
@@ -32,12 +36,14 @@ import json
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from common.web.sanitize import clean_text
+from german.speech_length import estimate_seconds
 from telephony import speech
 from telephony.call import REPEAT, REQUEST_HUMAN, BotFailure, CallFlow
 from telephony.keypad import interpret_entry
@@ -64,6 +70,7 @@ class RelayConfig:
     transcription_provider: str = "Google"
     speech_model: str = "telephony"
     filler_seconds: float = 2.5
+    silence_seconds: float = 6.0  # after the bot's words have been spoken (TWILIO_GATHER_TIMEOUT)
 
     @classmethod
     def from_settings(cls, settings: Any) -> RelayConfig:
@@ -73,6 +80,7 @@ class RelayConfig:
             transcription_provider=settings.relay_transcription_provider,
             speech_model=settings.relay_speech_model,
             filler_seconds=settings.relay_filler_seconds,
+            silence_seconds=float(settings.twilio_gather_timeout),
         )
 
 
@@ -214,6 +222,8 @@ class RelaySession:
         filler_seconds: float = 2.5,
         over_limit: Callable[[str], bool] = lambda call_sid: False,
         spawn: Spawn = _thread,
+        silence_seconds: Optional[float] = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.flow = flow
         self.messages = flow.messages
@@ -225,6 +235,9 @@ class RelaySession:
         self.form: dict[str, str] = {}
         self.ended = False
         self.entry = ""  # keys of an entry so far (before #)
+        self.silence_seconds = silence_seconds  # None: silence is not counted
+        self.monotonic = monotonic
+        self.silence_at: Optional[float] = None  # monotonic time from which quiet is the caller's silence
 
     @property
     def call_sid(self) -> str:
@@ -234,6 +247,8 @@ class RelaySession:
         """One message from Twilio. Whatever goes wrong, the caller hears German and is transferred."""
         if self.ended:
             return
+        if self.silence_at is not None and self.silence_seconds is not None:
+            self.silence_at = self.monotonic() + self.silence_seconds  # the caller did something
         try:
             self._dispatch(message)
         except Exception:
@@ -249,6 +264,40 @@ class RelaySession:
             self._send({"type": "end", "handoffData": handoff_data(TECHNICAL)})
             return
         self._end(TECHNICAL, self.call_sid, [self.messages.get("technical_problem")])
+
+    def seconds_to_silence(self) -> Optional[float]:
+        """How long the socket may stay quiet before it counts as the caller's silence (None: forever)."""
+        if self.ended or self.silence_seconds is None or self.silence_at is None:
+            return None
+        return max(0.0, self.silence_at - self.monotonic())
+
+    def silence(self) -> None:
+        """Nothing from Twilio for `seconds_to_silence`: the caller said nothing."""
+        if self.ended or self.state is None:
+            return
+        try:
+            self._silence()
+        except Exception:
+            log.exception("call %s: handling a silence failed", self.call_sid)
+            self.fail()
+
+    def _silence(self) -> None:
+        state = self._state()
+        state.trouble += 1
+        log.info("call %s: no input (%d in a row)", state.call_sid, state.trouble)
+        if state.trouble >= 3:
+            self._end("no_input", state.call_sid, [self.messages.get("no_input_transfer")])
+            return
+        question = state.question or [self.messages.get("no_question_yet")]
+        if state.trouble == 1:
+            spoken = [self.messages.get("reprompt_first"),
+                      speech.from_first_question(question[0]), *question[1:]]
+        else:
+            spoken = [self.messages.get("reprompt_second"), speech.first_question(question[0]) or question[0]]
+            if state.options:
+                spoken.append(self.messages.format("reprompt_second_options", count=len(state.options)))
+            spoken.append(self.messages.get("human_hint"))
+        self._speak(spoken)
 
     def closed(self) -> None:
         """The socket is gone (dropped or ended): nothing is kept in memory; the call's state
@@ -290,6 +339,7 @@ class RelaySession:
             log.warning("call %s: no stored state at relay setup", call_sid)
             state = CallState(call_sid=call_sid)
         self.state = state
+        self._listen_after(" ".join(state.last_turn))  # the welcome greeting is being spoken
         log.info("call %s: relay session set up", call_sid)
 
     def _prompt(self, message: Mapping[str, Any]) -> None:
@@ -416,6 +466,7 @@ class RelaySession:
         for index, token in enumerate(tokens):
             last = index == len(tokens) - 1
             self._send({"type": "text", "token": token if last else token + " ", "last": last})
+        self._listen_after(" ".join(tokens))
         state = self._state()
         state.transcript = [*state.transcript, {"text": " ".join(tokens), "interrupted": False}][-MAX_TRANSCRIPT:]
         if save:
@@ -430,6 +481,11 @@ class RelaySession:
         self.ended = True
         log.info("call %s: ending the relay session (%s)", state.call_sid, reason)
         self._send({"type": "end", "handoffData": handoff_data(reason, reference)})
+
+    def _listen_after(self, words: str) -> None:
+        """The caller's silence counts once `words` have been spoken, plus the Gather mode's wait."""
+        if self.silence_seconds is not None:
+            self.silence_at = self.monotonic() + estimate_seconds(words) + self.silence_seconds
 
     def _state(self) -> CallState:
         assert self.state is not None  # noqa: S101 (dispatch checks setup first)

@@ -111,6 +111,10 @@ class RelayCall:
             self._send({"type": "dtmf", "digit": key})
         return self._exchange({"type": "dtmf", "digit": keys[-1]})
 
+    def wait(self) -> RelayReply:
+        """Say nothing: what the gateway sends on its own (after a silence)."""
+        return self._exchange(None)
+
     def interrupt(self, heard: str, after_ms: int = 1500) -> None:
         """The caller cut in after hearing `heard` (no answer expected: the prompt follows)."""
         self._send({"type": "interrupt", "utteranceUntilInterrupt": heard, "durationUntilInterruptMs": after_ms})
@@ -146,9 +150,10 @@ class RelayCall:
     def _send(self, message: dict[str, Any]) -> None:
         self._ws.send(json.dumps(message, ensure_ascii=False))
 
-    def _exchange(self, message: dict[str, Any]) -> RelayReply:
+    def _exchange(self, message: Optional[dict[str, Any]]) -> RelayReply:
         started = time.perf_counter()
-        self._send(message)
+        if message is not None:
+            self._send(message)
         reply = RelayReply()
         while True:
             raw = self._ws.recv()

@@ -97,16 +97,21 @@ def action():
 @sock.route("/socket", bp=bp)
 def socket(ws) -> None:
     limits = current_app.extensions["phone_limits"]
+    config = _config()
     session = relay.RelaySession(
         _flow(),
         send=lambda message: ws.send(json.dumps(message, ensure_ascii=False)),
-        filler_seconds=_config().filler_seconds,
+        filler_seconds=config.filler_seconds,
         over_limit=lambda call_sid: bool(limits.turns_per_call.allow(f"call:{call_sid}")),
+        silence_seconds=config.silence_seconds,
     )
     try:
         while not session.ended:
-            raw = ws.receive()
+            wait = session.seconds_to_silence()
+            raw = ws.receive(timeout=wait)
             if raw is None:
+                if wait is not None:
+                    session.silence()
                 continue
             message = _message(raw)
             if message is None:

@@ -233,3 +233,15 @@ def test_make_call_mode_relay_talks_over_the_socket_and_follows_the_hand_over(re
     assert "assistant: Ich habe 3 freie Termine" in transcript
     assert "[you cut in after: Ich habe 3 freie Termine für Sie. Termin 1:" in transcript
     assert "'reason': 'requested'" in transcript and "[transfer to +494042828000" in transcript
+
+
+def test_a_silent_caller_is_asked_again_after_the_greeting_and_the_gather_timeout(relay_gateway):
+    """The whole ladder (again, shorter, a person) is in tests/unit/telephony/test_relay.py."""
+    new_call, store = relay_gateway(ScriptedRasa([{"text": "Hallo. Wie kann ich helfen?"}]), TWILIO_GATHER_TIMEOUT="1")
+    call = new_call()
+    call.start()
+    first = call.wait()
+    assert first.text == "Entschuldigung, ich habe Sie nicht verstanden. Wie kann ich helfen?"
+    assert 1.0 < first.seconds < 6.0
+    assert store.load(call.call_sid).trouble == 1
+    call.close()

@@ -329,3 +329,66 @@ def test_during_an_entry_zero_then_hash_still_reaches_a_person(make_world):
     assert twilio.press("0") == []
     assert ending(twilio.press("#"))["reason"] == "requested"
     assert world.rasa.messages[-1] == "/request_human"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_silence_counts_only_after_the_words_were_spoken_and_the_gather_timeout(make_world):
+    world = make_world(ScriptedRasa(GREETING, OFFERS), **RELAY)
+    clock = Clock()
+    twilio = Twilio(world)
+    twilio.session.silence_seconds, twilio.session.monotonic = 6.0, clock
+    twilio.start()
+    greeting_wait = twilio.session.seconds_to_silence()
+    assert greeting_wait is not None and greeting_wait > 6.0 + 2.0  # the greeting takes seconds to say
+    twilio.say("so bald wie möglich")
+    assert twilio.session.seconds_to_silence() > greeting_wait  # three offers take longer
+    clock.now += 3.0
+    twilio.send(type="interrupt", utteranceUntilInterrupt="Ich habe 3 freie Termine für Sie.")
+    assert twilio.session.seconds_to_silence() == 6.0  # the caller is talking: the wait starts again
+
+
+def test_the_silence_ladder_asks_again_then_shorter_with_keys_then_transfers(make_world):
+    world = make_world(ScriptedRasa(GREETING, OFFERS), **RELAY)
+    twilio = Twilio(world)
+    twilio.session.silence_seconds = 6.0
+    twilio.start()
+    twilio.say("so bald wie möglich")
+    before = len(twilio.sent)
+    twilio.session.silence()
+    first = "".join(texts(twilio.sent[before:]))
+    assert first.startswith("Entschuldigung, ich habe Sie nicht verstanden. Welchen Termin möchten Sie?")
+    before = len(twilio.sent)
+    twilio.session.silence()
+    second = "".join(texts(twilio.sent[before:]))
+    assert second.startswith("Bitte antworten Sie kurz. Welchen Termin möchten Sie?")
+    assert "Taste von 1 bis 3" in second and "Taste 0" in second
+    before = len(twilio.sent)
+    twilio.session.silence()
+    assert ending(twilio.sent[before:]) == {"reason": "no_input", "reference": CALL_SID}
+    assert len(world.rasa.calls) == 2  # silence never goes to the bot
+
+
+def test_an_answer_after_a_silence_resets_the_ladder(make_world):
+    world = make_world(ScriptedRasa(GREETING, default=[{"text": "Wann passt es Ihnen?"}]), **RELAY)
+    twilio = Twilio(world)
+    twilio.session.silence_seconds = 6.0
+    twilio.start()
+    twilio.session.silence()
+    twilio.session.silence()
+    twilio.say("Personalausweis")
+    twilio.session.silence()
+    assert not twilio.session.ended and world.store.load(CALL_SID).trouble == 1
+
+
+def test_without_a_silence_setting_the_session_waits_for_twilio(make_world):
+    world = make_world(ScriptedRasa(GREETING), **RELAY)
+    twilio = Twilio(world)
+    twilio.start()
+    assert twilio.session.seconds_to_silence() is None

@@ -38,6 +38,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Callable, Mapping, Optional
 
 from twilio.twiml.voice_response import Connect, VoiceResponse
@@ -47,7 +48,7 @@ from german.speech_length import estimate_seconds
 from telephony import speech
 from telephony.call import REPEAT, REQUEST_HUMAN, BotFailure, CallFlow
 from telephony.keypad import interpret_entry
-from telephony.state import TALK, CallState
+from telephony.state import STATE_TTL, TALK, CallState
 from telephony.turn import BotTurn
 from telephony.twiml import LANGUAGE
 
@@ -112,6 +113,7 @@ def incoming(flow: CallFlow, form: Mapping[str, str], config: RelayConfig, base_
     """The bot's greeting, then the call is connected to the socket; TwiML."""
     call_sid = form.get("CallSid", "")
     state = CallState(call_sid=call_sid)
+    _purge_old_calls(flow)
     log.info("call %s: incoming (relay mode)", call_sid)
     try:
         turn = flow.ask_bot(state, form, flow.services.start_message, "start")
@@ -152,6 +154,14 @@ def incoming(flow: CallFlow, form: Mapping[str, str], config: RelayConfig, base_
     connect.conversation_relay(**options)
     response.append(connect)
     return str(response.to_xml())
+
+
+def _purge_old_calls(flow: CallFlow) -> None:
+    """As the Gather mode does on each new call: states untouched for STATE_TTL go."""
+    try:
+        flow.services.store.purge(datetime.now(UTC) - STATE_TTL)
+    except Exception:  # never let housekeeping cost a call
+        log.exception("telephony: purging old call states failed")
 
 
 def _remember_turn(state: CallState, turn: BotTurn, spoken: list[str], buttons: list[str]) -> None:

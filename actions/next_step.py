@@ -13,13 +13,14 @@ import re
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.conversation import is_voice, previous_bot_responses
 from actions.validation import MOVE_SERVICE
+from actions.way_out import REQUEST_SLOTS
 from german.dates import parse_when
 from german.names import name_in_answer
 
@@ -116,8 +117,12 @@ class ActionGoodbye(Action):
         if not carries_something:
             # on the phone the goodbye ends the call once it has been said (telephony/turn.py)
             hangup = {"json_message": {"voice": {"hangup": True}}} if is_voice(tracker) else {}
+            events: list[dict[str, Any]] = []
+            if tracker.active_loop:  # "nein, das war alles" in the middle of a booking: it ends, nothing held
+                wiring.current().booking.release_holds(tracker.sender_id)
+                events = [ActiveLoop(None), *(SlotSet(slot, None) for slot in REQUEST_SLOTS)]
             dispatcher.utter_message(response="utter_goodbye", **hangup)
-            return []
+            return events
         response, events = decide(tracker)
         if response:
             dispatcher.utter_message(response=response)

@@ -32,10 +32,11 @@ CALLS = {
     "phone_move": (
         "Registration after a move by phone",
         "The caller moved in last Monday; the deadline is said with weekday and date, the "
-        "preferred day is asked, the offers lie inside the deadline.",
+        "preferred day is asked; a wish after the deadline is said to give way, the offer lies "
+        "inside it; a landline caller hears the documents instead of an SMS promise.",
         "+494012345678",
         ["ich bin umgezogen und muss mich ummelden", "letzten montag", "nächste woche mittwoch vormittags",
-         "in altona", "den zweiten", "heinz schmidt", "ja die nummer", "ja", "nein", "nein das war alles"],
+         "in altona", "ja der passt", "heinz schmidt", "ja die nummer", "ja", "nein", "nein das war alles"],
     ),
 }
 

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.next_step import ActionGoodbye, ActionNextStep, decide
 from actions.way_out import ActionStop
 from booking_adapter.port import SlotQuery
-from tests.unit.actions.conftest import make_tracker
+from tests.unit.actions.conftest import NOW, make_tracker
 
 
 def _followups(events):
@@ -70,3 +70,21 @@ def test_a_name_read_as_goodbye_is_the_answer_and_nobody_is_hung_up_on(booking):
     events = ActionGoodbye().run(dispatcher, tracker, {})
     assert dispatcher.messages == []
     assert events == [{"event": "followup", "name": "booking_form", "timestamp": None}]
+
+
+def test_a_goodbye_in_the_middle_of_a_booking_ends_it_and_releases_every_hold(booking):
+    from rasa_sdk.executor import CollectingDispatcher as Dispatcher
+
+    from actions.next_step import ActionGoodbye
+    from actions.offers import ActionAskChosenSlot
+
+    slots = {"service": "personalausweis", "location": "altona", "when": "nächste Woche Dienstag vormittags"}
+    ActionAskChosenSlot().run(Dispatcher(), make_tracker(slots), {})
+    assert booking.count_open_holds(NOW) > 0
+    tracker = make_tracker(slots, text="nein das war alles", intent="goodbye", channel="voice", requested_slot="person_name")
+    dispatcher = Dispatcher()
+    events = ActionGoodbye().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_goodbye"
+    assert dispatcher.messages[0]["custom"] == {"voice": {"hangup": True}}
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert booking.count_open_holds(NOW) == 0

@@ -121,6 +121,7 @@ def relay_call(gateway: Optional[str], caller: str, ask: Callable[[str], str] = 
     else:
         logging.basicConfig(level=logging.WARNING, format="[gateway log] %(message)s")
         app, token, public = in_process_gateway(voice_mode="relay")
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines between the turns
         served = serve(app)
         http_url = served.http_url
     call = RelayCall(http_transport(http_url), token, public,

@@ -26,7 +26,6 @@ from handover.domain import NewCallback, NewHandover, TranscriptLine
 from handover.store import SqlHandoverStore, build_engine
 from tests.integration.gateway_input.conftest import _settings
 
-
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "100"))  # per operation; ~20 s
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance)

@@ -58,7 +58,7 @@ def _longest_values() -> dict[str, str]:
         "booking_code": "K7M-4TX", "booking_code_spoken": spoken_code("K7M-4TX"), "code": spoken_code("K7M-4TX"),
         "phone_spoken": spoken_phone("+4917612345678"), "callback_phone_shown": "0176 12345678",
         "heard": spoken_phone("+4917612345678"), "person_name": "Karl-Heinz von der Heide-Meyer",
-        "callback_window": "morgen vormittag", "hours": "8 Uhr bis 12 Uhr 30 und 13 Uhr bis 18 Uhr",
+        "callback_window": "morgen vormittag", "time_wish": "zwischen zwölf und ein Uhr", "hours": "8 Uhr bis 12 Uhr 30 und 13 Uhr bis 18 Uhr",
         "count": "3", "number": "3", "title": "Personalausweis beantragen", "reference": "4, 2, 7",
         "options": f"{long_day} um 10 Uhr 30 oder {long_day} um 11 Uhr",
         "service_spoken": longest([service.spoken_name or service.name for service in services]),

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
 from actions.conversation import booking_channel, caller_number, chosen_offer, is_voice, service_words, when_and_where
+from actions.manage_redirect import redirect_to_manage
 from actions.validation import NO_PHONE
 from booking_adapter.port import Appointment, AppointmentLimitReached, BookingError, Contact
 from german.formatting import spoken_code, spoken_place, spoken_time
@@ -42,6 +43,9 @@ class ActionAskPhoneNumber(Action):
         return "action_ask_phone_number"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        redirected = redirect_to_manage(tracker)
+        if redirected is not None:
+            return redirected
         escalated = escalation.escalate(dispatcher, tracker, "phone_number")
         if escalated is not None:
             return escalated
@@ -60,6 +64,9 @@ class ActionAskBookingConfirmed(Action):
         return "action_ask_booking_confirmed"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        redirected = redirect_to_manage(tracker)
+        if redirected is not None:
+            return redirected
         offer = chosen_offer(tracker)
         booking = wiring.current().booking
         if offer is None:  # the hold vanished; go back to choosing

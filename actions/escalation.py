@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.conversation import caller_number, is_voice
+from actions.manage_redirect import redirect_to_manage
 from german.formatting import day_text, spoken_place
 from german.numbers import read_ordinal
 
@@ -210,6 +211,9 @@ class EscalatingAsk(Action, abc.ABC):
         return f"action_ask_{self.slot}"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        redirected = redirect_to_manage(tracker)
+        if redirected is not None:
+            return redirected
         escalated = escalate(dispatcher, tracker, self.slot)
         if escalated is not None:
             return escalated
@@ -233,6 +237,9 @@ class ActionAskWhen(EscalatingAsk):
     slot = "when"  # type: ignore[assignment]
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        redirected = redirect_to_manage(tracker)
+        if redirected is not None:
+            return redirected
         readings = tracker.get_slot("when_readings")
         time_wish = tracker.get_slot("when_time")
         if time_wish and not readings and level(tracker, "when") <= 0:

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import escalation, wiring
 from actions.conversation import booking_channel, is_voice, offered, said_this_turn, service_words
+from actions.manage_redirect import redirect_to_manage
 from actions.spoken_offers import fitting, utter_offers
 from actions.validation import ANY_LOCATION
 from booking_adapter.port import HoldLimitReached, Slot, SlotQuery, SlotTaken
@@ -115,6 +116,9 @@ class ActionAskChosenSlot(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        redirected = redirect_to_manage(tracker)
+        if redirected is not None:
+            return redirected
         offers = offered(tracker)
         if offers:
             misses = escalation.level(tracker, "chosen_slot")

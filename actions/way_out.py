@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
+from actions.manage_redirect import redirect_to_manage
 
 REQUEST_SLOTS = (
     "service", "location", "when", "when_readings", "when_time", "chosen_slot", "person_name", "phone_number",
@@ -25,6 +26,10 @@ class ActionStop(Action):
         return "action_stop"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        # "den brauchen wir nicht mehr" about an appointment they have: not a stop, a cancellation
+        redirected = redirect_to_manage(tracker)
+        if redirected is not None:
+            return redirected
         wiring.current().booking.release_holds(tracker.sender_id)
         dispatcher.utter_message(response="utter_stopped")
         return [ActiveLoop(None), *(SlotSet(slot, None) for slot in REQUEST_SLOTS)]

@@ -35,7 +35,9 @@ _GOALS = (
         r"|\bchange\b|\breschedule", re.IGNORECASE)),
     (CHECK, re.compile(
         r"\bwann\s+(?:war|ist|genau)|vergessen|nachschau|nachseh|nachgucken|weiß\s+(?:nicht\s+mehr|nicht\s+genau|nicht)\s+wann"
-        r"|noch\s+gültig|bestätigt|nicht\s+(?:mehr\s+)?sicher|welche\s+uhrzeit|wo\s+(?:war|ist)\s+(?:der|mein)",
+        r"|noch\s+gültig|bestätigt|nicht\s+(?:mehr\s+)?sicher|welche\s+uhrzeit|wo\s+(?:war|ist)\s+(?:der|mein)"
+        r"|welche[rnms]?\s+(?:tag|uhrzeit|datum|zeit)\s+(?:war|ist|hatte)|\bwar\s+(?:das|der|er|es)\s+(?:am|um)\b"
+        r"|\bwann\s+(?:ich|wir|er|sie)\s+(?:kommen|da\s+sein|hin)",
         re.IGNORECASE)),
 )
 

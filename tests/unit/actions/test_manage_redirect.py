@@ -73,3 +73,15 @@ def test_a_booking_started_by_the_gateways_nudge_still_reads_the_citizens_words(
                       {"name": "booking_form"}, "booking_form")
     result = ActionAskService().run(CollectingDispatcher(), tracker, {})
     assert {"event": "slot", "name": "manage_goal", "value": "reschedule", "timestamp": None} in result
+
+
+def test_a_stop_about_an_appointment_they_have_is_a_cancellation(booking):
+    from actions.way_out import ActionStop
+
+    tracker = _tracker("mein vater hat einen termin in fuhlsbüttel für die abmeldung der wohnung",
+                       "der zieht jetzt doch nicht nach spanien also brauchen wir den nicht mehr",
+                       slots={"service": "wohnsitz_abmelden", "location": "fuhlsbuettel"})
+    dispatcher = CollectingDispatcher()
+    events = ActionStop().run(dispatcher, tracker, {})
+    assert dispatcher.messages == []
+    assert {"event": "slot", "name": "manage_goal", "value": "cancel", "timestamp": None} in events

@@ -32,3 +32,11 @@ def test_a_new_booking_is_not_about_an_existing_appointment(text):
 def test_an_existing_appointment_without_a_goal_names_none():
     text = "ich habe schon einen termin für meinen pass, jetzt brauche ich noch einen ausweis"
     assert refers_to_an_existing_appointment(text) and goal_for_an_existing_appointment(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "ja kurze frage welcher tag war mein termin in berge dorf für den express pass",
+    "wir haben doch einen Termin für den Perso von meinem Mann in Wilhelmsburg, war das am 10. oder am 11.?",
+])
+def test_asking_when_an_appointment_is_a_check(text):
+    assert refers_to_an_existing_appointment(text) and goal_for_an_existing_appointment(text) == "check"

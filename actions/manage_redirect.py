@@ -15,8 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from actions import wiring
-from german.codes import unmistakable_code
-from german.requests import goal_for_an_existing_appointment, refers_to_an_existing_appointment
+from german.requests import code_in, goal_for_an_existing_appointment, refers_to_an_existing_appointment
 
 BOOKING_FORM = "booking_form"
 _BOOKING_SLOTS = (
@@ -53,7 +52,7 @@ def redirect_to_manage(tracker: Tracker) -> Optional[list[dict[str, Any]]]:
     if goal is None:
         return None
     wiring.current().booking.release_holds(tracker.sender_id)
-    code = next((c for c in map(unmistakable_code, said) if c), None)
+    code = next((c for c in map(code_in, said) if c), None)
     return [
         ActiveLoop(None),
         *(SlotSet(slot, None) for slot in _BOOKING_SLOTS),

@@ -14,7 +14,9 @@ from actions.validation import MOVE_SERVICE
 from german.dates import parse_date
 
 DEREGISTRATION = "wohnsitz_abmelden"
-_MOVE_WORDS = re.compile(r"umgezogen|umzug|umziehen|ziehe|ummeld|anmeld|abmeld|eingezogen|neue[nr]?\s+wohnung|wohnsitz|adresse")
+# "anmelden" only for oneself: "meine Tochter hat sich zu Besuch angemeldet" is no move
+_MOVE_WORDS = re.compile(r"umgezogen|umzug|umziehen|ziehe|ummeld|(?:mich|uns)\s+(?:\w+\s+)?anmelden|anmeldung|abmeld"
+                         r"|eingezogen|neue[nr]?\s+wohnung|wohnsitz|adresse")
 
 
 class ActionPrepareMoveRegistration(Action):

@@ -42,9 +42,19 @@ _GOALS = (
 )
 
 
+def code_in(text: str) -> Optional[str]:
+    """A booking code written in the sentence ("Termin JW9-TH6"), never ordinary words that
+    happen to use the code's letters ("kann man den" is no "MAN-DEN"): it has a digit or stands
+    in the text in capitals."""
+    code = unmistakable_code(text)
+    if code and (any(ch.isdigit() for ch in code) or code in text or code.replace("-", "") in text):
+        return code
+    return None
+
+
 def refers_to_an_existing_appointment(text: str) -> bool:
     """"ich habe am Montag einen Termin", "mein Termin", "wir sind für Mittwoch eingetragen", a code."""
-    return bool(_HAS_ONE.search(text) or unmistakable_code(text))
+    return bool(_HAS_ONE.search(text) or code_in(text))
 
 
 # Words that ask for a move only in a sentence about the appointment itself ("geht der auch

@@ -85,3 +85,17 @@ def test_a_stop_about_an_appointment_they_have_is_a_cancellation(booking):
     events = ActionStop().run(dispatcher, tracker, {})
     assert dispatcher.messages == []
     assert {"event": "slot", "name": "manage_goal", "value": "cancel", "timestamp": None} in events
+
+
+def test_cancelling_while_verifying_is_the_goal_not_a_way_out(booking):
+    from actions.way_out import ActionStop
+
+    latest = {"text": "ok dann sag ich meinen termin lieber ab", "intent": {"name": "stop", "confidence": 0.8}, "entities": []}
+    tracker = Tracker("c1", {"requested_slot": "manage_code", "manage_goal": "check"}, latest,
+                      [{"event": "user", "text": latest["text"], "parse_data": latest}], False, None,
+                      {"name": "manage_form"}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = ActionStop().run(dispatcher, tracker, {})
+    assert dispatcher.messages == []
+    assert events == [{"event": "slot", "name": "manage_goal", "value": "cancel", "timestamp": None},
+                      {"event": "followup", "name": "manage_form", "timestamp": None}]

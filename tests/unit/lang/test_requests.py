@@ -40,3 +40,11 @@ def test_an_existing_appointment_without_a_goal_names_none():
 ])
 def test_asking_when_an_appointment_is_a_check(text):
     assert refers_to_an_existing_appointment(text) and goal_for_an_existing_appointment(text) == "check"
+
+
+def test_ordinary_words_are_no_booking_code():
+    from german.requests import code_in
+
+    assert code_in("kann man den zwei tage später machen") is None
+    assert code_in("Moin, Termin JW9-TH6 bitte einen Tag später") == "JW9-TH6"
+    assert code_in("mein code ist KMX-TRN") == "KMX-TRN"

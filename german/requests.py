@@ -26,7 +26,7 @@ _HAS_ONE = re.compile(
 )
 _GOALS = (
     (CANCEL, re.compile(
-        r"absag|stornier|streich|lösch|cancel|nicht\s+mehr\s+(?:brauch|nötig|notwendig)|brauche?n?\s+(?:ihn|den|es|das)\s+"
+        r"absag|\bsag\w*\b[^.?!]{0,40}\bab\b|stornier|streich|lösch|cancel|nicht\s+mehr\s+(?:brauch|nötig|notwendig)|brauche?n?\s+(?:ihn|den|es|das)\s+"
         r"(?:\w+\s+)?nicht\s+mehr|brauch\w*\s+(?:ich|wir)\s+(?:\w+\s+)?nicht\s+mehr|hat\s+sich\s+erledigt|fällt\s+aus"
         r"|kann\s+weg|freigeben|überflüssig", re.IGNORECASE)),
     (RESCHEDULE, re.compile(

@@ -16,13 +16,12 @@ import logging
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
-from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, get_signature_algorithm
 
 from common.web.sanitize import clean_text
 from telephony import relay
 from telephony.call import CallFlow
 from telephony.services import TelephonyServices
-from telephony.views import check_signature
+from telephony.views import check_signature, signature_problem
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telephony_relay", __name__, url_prefix="/voice/relay")
@@ -66,17 +65,7 @@ def check_relay_signature():
             log.warning("telephony: refused %s %s: missing or malformed CallSid", request.method, request.path)
             abort(400)
         return
-    services = _services()
-    signature = request.headers.get(SIGNATURE_HEADER, "")
-    reason = None
-    if services.validator is None:
-        reason = "TWILIO_AUTH_TOKEN is not set"
-    elif not signature:
-        reason = "missing signature"
-    else:
-        algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-        if not services.validator.validate(signed_socket_url(), {}, signature, algorithm):
-            reason = "invalid signature"
+    reason = signature_problem(_services(), signed_socket_url(), {})
     if reason:
         log.warning("telephony: refused the relay socket %s: %s", request.path, reason)
         abort(403)

@@ -53,20 +53,24 @@ def signed_url(req: Request, public_base_url: str) -> str:
     return public_base_url.rstrip("/") + req.path + (f"?{query}" if query else "")
 
 
+def signature_problem(services, url: str, params) -> Optional[str]:
+    """Why this request's X-Twilio-Signature does not hold for `url` and `params`, or None.
+    The webhooks sign their form fields; the relay socket's handshake signs none."""
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if services.validator is None:
+        return "TWILIO_AUTH_TOKEN is not set"
+    if not signature:
+        return "missing signature"
+    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+    if not services.validator.validate(url, params, signature, algorithm):
+        return "invalid signature"
+    return None
+
+
 @bp.before_request
 def check_signature():
     services = _services()
-    signature = request.headers.get(SIGNATURE_HEADER, "")
-    reason = None
-    if services.validator is None:
-        reason = "TWILIO_AUTH_TOKEN is not set"
-    elif not signature:
-        reason = "missing signature"
-    else:
-        algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-        url = signed_url(request, services.public_base_url)
-        if not services.validator.validate(url, request.form, signature, algorithm):
-            reason = "invalid signature"
+    reason = signature_problem(services, signed_url(request, services.public_base_url), request.form)
     if reason:
         # path only: no query string, no form fields (they hold phone numbers and speech)
         log.warning("telephony: refused %s %s: %s", request.method, request.path, reason)

@@ -92,3 +92,12 @@ def when_and_where(start: datetime, location_name: str) -> dict[str, str]:
         "location_name": location_name,
         "place_spoken": spoken_place(location_name),
     }
+
+
+# Everything one request fills: cleared when a request ends without being carried out.
+REQUEST_SLOTS = (
+    "service", "location", "when", "when_readings", "when_time", "chosen_slot", "person_name", "phone_number",
+    "booking_confirmed", "offered_slots", "move_in_date", "reschedule_code", "manage_goal", "manage_code",
+    "manage_phone", "manage_confirmed", "manage_when", "repair_misses", "repair_slot", "repair_choices",
+    "requested_slot",
+)

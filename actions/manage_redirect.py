@@ -15,13 +15,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from actions import wiring
+from actions.conversation import REQUEST_SLOTS
 from german.requests import code_in, goal_for_an_existing_appointment, refers_to_an_existing_appointment
 
 BOOKING_FORM = "booking_form"
-_BOOKING_SLOTS = (
-    "service", "location", "when", "when_readings", "when_time", "chosen_slot", "person_name",
-    "phone_number", "booking_confirmed", "offered_slots", "move_in_date", "requested_slot",
-)
 
 
 def _said_since_the_booking_began(tracker: Tracker) -> list[str]:
@@ -55,7 +52,7 @@ def redirect_to_manage(tracker: Tracker) -> Optional[list[dict[str, Any]]]:
     code = next((c for c in map(code_in, said) if c), None)
     return [
         ActiveLoop(None),
-        *(SlotSet(slot, None) for slot in _BOOKING_SLOTS),
+        *(SlotSet(slot, None) for slot in REQUEST_SLOTS),  # then the manage request's own
         SlotSet("manage_goal", goal),
         *([SlotSet("manage_code", code)] if code else []),
         FollowupAction("manage_form"),

@@ -18,9 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
-from actions.conversation import is_voice, previous_bot_responses
+from actions.conversation import REQUEST_SLOTS, is_voice, previous_bot_responses
 from actions.validation import MOVE_SERVICE
-from actions.way_out import REQUEST_SLOTS
 from german.dates import parse_when
 from german.names import name_in_answer
 

@@ -11,16 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
+from actions.conversation import REQUEST_SLOTS
 from actions.form_repair import latest_text
 from actions.manage_redirect import redirect_to_manage
 from german.requests import CANCEL, RESCHEDULE, goal_for_an_existing_appointment
-
-REQUEST_SLOTS = (
-    "service", "location", "when", "when_readings", "when_time", "chosen_slot", "person_name", "phone_number",
-    "booking_confirmed", "offered_slots", "move_in_date", "reschedule_code", "manage_goal", "manage_code",
-    "manage_phone", "manage_confirmed", "manage_when", "repair_misses", "repair_slot", "repair_choices",
-    "requested_slot",
-)
 
 
 class ActionStop(Action):

@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from telephony.bench import percentile as nearest_rank
+
 WORDS_PER_MINUTE = 150
 VOICE = "de"
 BREAK = '<break time="600ms"/>'
@@ -65,12 +67,8 @@ def turn_seconds(says: Iterable[str]) -> float:
 
 
 def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile (share 0.5 = median, 0.95 = p95); 0 for no values."""
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    rank = max(1, -(-int(share * 100) * len(ordered) // 100))
-    return ordered[min(rank, len(ordered)) - 1]
+    """The phone bench's nearest-rank percentile; 0 for no values."""
+    return nearest_rank(list(values), share) if values else 0.0
 
 
 def summary(values: Sequence[float]) -> str:
